@@ -1,0 +1,18 @@
+"""aekit: autoencoders as an everyday tool.
+
+>>> import aekit
+>>> ae = aekit.Autoencoder(latent_dim=32)            # doctest: +SKIP
+>>> Z = ae.fit(X).transform(X)                        # doctest: +SKIP
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .autoencoder import Autoencoder
+from .model_file import ModelFileError, load
+
+try:
+    __version__ = version("aekit")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+__all__ = ["Autoencoder", "ModelFileError", "load", "__version__"]

@@ -1,0 +1,421 @@
+"""``aekit.Autoencoder``: a scikit-learn transformer backed by a PyTorch autoencoder."""
+
+from __future__ import annotations
+
+import math
+import time
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from .networks import ACTIVATIONS, build_network, network_spec
+from .scaling import Scaling
+from .training import TrainSettings, evaluate, resolve_device, train
+
+_DEFAULT_HIDDEN = {"dense": (512, 256), "conv": (32, 64)}
+_INFERENCE_BATCH = 4096
+
+
+class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Non-linear dimensionality reduction with an autoencoder, used like PCA.
+
+    ``fit`` learns an encoder ``x -> z`` and a decoder ``z -> x``; ``transform``
+    returns the code ``z`` (``latent_dim`` columns) and ``inverse_transform`` the
+    reconstruction in the original units.
+
+    Parameters
+    ----------
+    latent_dim : int, default=32
+        Width of the code.
+    architecture : {"dense", "conv"}, default="dense"
+        ``"dense"``: a multilayer perceptron. ``"conv"``: strided convolutions for
+        images, given as flat rows plus ``image_shape`` or as arrays of shape
+        ``(n, H, W)`` or ``(n, C, H, W)``.
+    hidden_dims : tuple of int, default=None
+        Encoder widths (dense) or channels per stride-2 stage (conv); the decoder
+        mirrors them. ``None`` means ``(512, 256)`` for dense and ``(32, 64)`` for conv.
+    image_shape : tuple of int, default=None
+        ``(H, W)`` or ``(C, H, W)`` of the images behind flat rows, for
+        ``architecture="conv"``. ``None`` takes it from image arrays, or, for flat
+        rows whose width is a perfect square, assumes square grey images.
+    activation : str, default="relu"
+        Hidden-layer activation: relu, leaky_relu, elu, gelu, silu, tanh or sigmoid.
+    loss : {"auto", "mse", "bce"}, default="auto"
+        Reconstruction loss. Data in [0, 1] is modelled with a sigmoid output, other
+        data is standardised first; ``"auto"`` uses mean squared error in both cases.
+        ``"bce"`` (binary cross-entropy) needs data in [0, 1].
+    epochs : int, default=100
+        Maximum number of passes over the data.
+    batch_size : int, default=256
+        Samples per optimisation step.
+    learning_rate : float, default=3e-3
+        Peak learning rate of Adam; it warms up, then decays on a cosine to zero.
+    max_time : float, default=None
+        Training budget in seconds. The learning-rate schedule is fitted to whichever
+        budget ends first, and training stops cleanly when the time is spent.
+    validation_fraction : float, default=0.1
+        Share of the samples held out for early stopping. 0 turns validation and early
+        stopping off.
+    patience : int, default=10
+        Epochs without validation improvement before training stops; the best weights
+        are kept.
+    random_state : int, RandomState instance or None, default=None
+        Seed for weight initialisation, shuffling and the validation split. Without
+        ``max_time``, the same seed gives the same model on CPU.
+    device : str, default="auto"
+        ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+    verbose : bool, default=False
+        Show a progress bar with the running loss.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of input features (pixels for images).
+    feature_names_in_ : ndarray of str
+        Column names, when fitted on a DataFrame with string column names.
+    history_ : dict of lists
+        Per epoch: ``epoch``, ``train_loss``, ``val_loss`` (NaN without validation),
+        ``learning_rate`` and elapsed ``time`` in seconds.
+    network_ : torch.nn.Module
+        The trained network, with ``encode`` and ``decode`` methods.
+    scaling_ : aekit.scaling.Scaling
+        How raw data maps to the network's space.
+    loss_ : str
+        The loss actually used.
+    training_time_ : float
+        Seconds spent in the training loop.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> import aekit
+    >>> X = load_digits().data / 16
+    >>> ae = aekit.Autoencoder(latent_dim=8, epochs=5, random_state=0).fit(X)
+    >>> ae.transform(X[:3]).shape
+    (3, 8)
+    >>> ae.inverse_transform(ae.transform(X[:3])).shape
+    (3, 64)
+    """
+
+    _parameter_constraints: dict[str, list[Any]] = {
+        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "architecture": [StrOptions({"dense", "conv"})],
+        "hidden_dims": [None, tuple, list],
+        "image_shape": [None, tuple, list],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "loss": [StrOptions({"auto", "mse", "bce"})],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "max_time": [None, Interval(Real, 0, None, closed="neither")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "device": [str],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        latent_dim: int = 32,
+        *,
+        architecture: str = "dense",
+        hidden_dims: tuple[int, ...] | None = None,
+        image_shape: tuple[int, ...] | None = None,
+        activation: str = "relu",
+        loss: str = "auto",
+        epochs: int = 100,
+        batch_size: int = 256,
+        learning_rate: float = 3e-3,
+        max_time: float | None = None,
+        validation_fraction: float = 0.1,
+        patience: int = 10,
+        random_state: int | np.random.RandomState | None = None,
+        device: str = "auto",
+        verbose: bool = False,
+    ):
+        self.latent_dim = latent_dim
+        self.architecture = architecture
+        self.hidden_dims = hidden_dims
+        self.image_shape = image_shape
+        self.activation = activation
+        self.loss = loss
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.max_time = max_time
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X: Any, y: Any = None) -> Autoencoder:
+        """Train the autoencoder on ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or image arrays
+            Training data; a DataFrame's column names are remembered.
+        y : ignored
+
+        Returns
+        -------
+        self : Autoencoder
+        """
+        self._validate_params()
+        X, sample_shape = self._check_input(X, reset=True)
+        device = resolve_device(self.device)
+        hidden = self._check_hidden_dims()
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+
+        if self.architecture == "conv":
+            self.image_shape_ = self._resolve_image_shape(sample_shape, X.shape[1])
+        self.input_shape_ = sample_shape
+        self.scaling_ = Scaling.fit(X, per_feature=self.architecture == "dense")
+        if self.loss == "bce" and self.scaling_.mode != "unit":
+            raise ValueError(
+                "loss='bce' needs data in [0, 1]; these data range over "
+                f"[{X.min():.4g}, {X.max():.4g}]. Use loss='mse' or 'auto'."
+            )
+        self.loss_ = "mse" if self.loss == "auto" else self.loss
+
+        data = _to_tensor(self.scaling_.transform(X))
+        train_x, val_x = self._split(data, rng)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.network_ = build_network(self.architecture, **self._network_config(X, hidden))
+        self.network_.to(device)
+        settings = TrainSettings(
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            max_time=self.max_time,
+            patience=self.patience,
+            verbose=bool(self.verbose),
+        )
+        start = time.perf_counter()
+        self.history_ = train(
+            self.network_,
+            self._loss,
+            train_x.to(device),
+            None if val_x is None else val_x.to(device),
+            settings=settings,
+            generator=torch.Generator().manual_seed(seed),
+        )
+        self.training_time_ = time.perf_counter() - start
+        return self
+
+    def _split(self, data: torch.Tensor, rng: np.random.RandomState):
+        n_val = int(math.floor(self.validation_fraction * len(data)))
+        if n_val < 1 or len(data) - n_val < 1:
+            return data, None
+        order = torch.from_numpy(rng.permutation(len(data)))
+        return data[order[n_val:]], data[order[:n_val]]
+
+    def _network_config(self, X: np.ndarray, hidden: tuple[int, ...]) -> dict[str, Any]:
+        config = {
+            "latent_dim": self.latent_dim,
+            "hidden_dims": hidden,
+            "activation": self.activation,
+        }
+        if self.architecture == "conv":
+            return {**config, "image_shape": self.image_shape_}
+        return {**config, "n_features": X.shape[1]}
+
+    def _check_hidden_dims(self) -> tuple[int, ...]:
+        if self.hidden_dims is None:
+            return _DEFAULT_HIDDEN[self.architecture]
+        dims = tuple(self.hidden_dims)
+        if not all(isinstance(d, Integral) and not isinstance(d, bool) and d >= 1 for d in dims):
+            raise ValueError(
+                f"hidden_dims must be a tuple of positive ints; got {self.hidden_dims!r}."
+            )
+        return tuple(int(d) for d in dims)
+
+    def _resolve_image_shape(self, sample_shape: tuple[int, ...] | None, n_features: int):
+        shape = self.image_shape if self.image_shape is not None else sample_shape
+        if shape is None:
+            side = math.isqrt(n_features)
+            if side * side != n_features:
+                raise ValueError(
+                    f"architecture='conv' needs image_shape=(H, W) or (C, H, W): {n_features} "
+                    "features are not a square image. Pass image_shape or image arrays."
+                )
+            shape = (side, side)
+        shape = tuple(int(s) for s in shape)
+        if len(shape) == 2:
+            shape = (1, *shape)
+        if len(shape) != 3 or min(shape) < 1:
+            raise ValueError(
+                f"image_shape must be (H, W) or (C, H, W) of positive ints; got {shape}."
+            )
+        if math.prod(shape) != n_features:
+            raise ValueError(
+                f"image_shape {shape} holds {math.prod(shape)} values but X has "
+                f"{n_features} features."
+            )
+        return shape
+
+    # ------------------------------------------------------------------ losses
+    def _output(self, logits: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(logits) if self.scaling_.mode == "unit" else logits
+
+    def _loss(self, network: torch.nn.Module, xb: torch.Tensor) -> torch.Tensor:
+        logits = network(xb)
+        if self.loss_ == "bce":
+            return F.binary_cross_entropy_with_logits(logits, xb)
+        return F.mse_loss(self._output(logits), xb)
+
+    # ------------------------------------------------------------------ inference
+    def _check_input(self, X: Any, *, reset: bool) -> tuple[np.ndarray, tuple[int, ...] | None]:
+        """Validate ``X``; image arrays (ndim > 2) are flattened and their shape returned."""
+        sample_shape = None
+        if not hasattr(X, "columns") and getattr(X, "ndim", 2) > 2:
+            X = np.asarray(X)
+            sample_shape = tuple(X.shape[1:])
+            X = X.reshape(len(X), -1)
+        X = validate_data(self, X, reset=reset, dtype=[np.float32, np.float64])
+        return X, sample_shape
+
+    def _map(self, fn, X: np.ndarray) -> np.ndarray:
+        """Apply ``fn`` to float32 rows of ``X`` in batches on the model's device."""
+        device = next(self.network_.parameters()).device
+        self.network_.eval()
+        out = []
+        with torch.inference_mode():
+            for start in range(0, len(X), _INFERENCE_BATCH):
+                xb = torch.from_numpy(np.ascontiguousarray(X[start : start + _INFERENCE_BATCH]))
+                out.append(fn(xb.to(device)).cpu().numpy())
+        return np.concatenate(out) if out else np.empty((0, 0), np.float32)
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Encode ``X`` into codes of shape (n_samples, latent_dim).
+
+        Float32 input gives float32 codes; anything else gives float64.
+        """
+        check_is_fitted(self)
+        X, _ = self._check_input(X, reset=False)
+        Z = self._map(self.network_.encode, self.scaling_.transform(X))
+        return Z.astype(_out_dtype(X), copy=False)
+
+    def inverse_transform(self, Z: Any) -> np.ndarray:
+        """Decode codes back to data in the original units and shape."""
+        check_is_fitted(self)
+        Z = check_array(Z, dtype=[np.float32, np.float64])
+        if Z.shape[1] != self.latent_dim:
+            raise ValueError(
+                f"codes have {Z.shape[1]} columns but this autoencoder's latent_dim is "
+                f"{self.latent_dim}."
+            )
+        out = self._map(lambda z: self._output(self.network_.decode(z)), Z.astype(np.float32))
+        X = self.scaling_.inverse_transform(out, dtype=_out_dtype(Z))
+        if self.input_shape_ is not None:
+            X = X.reshape(len(X), *self.input_shape_)
+        return X
+
+    def score_samples(self, X: Any) -> np.ndarray:
+        """Negative mean squared reconstruction error of each sample (higher is better).
+
+        The error is measured where the network works: on the data itself when it
+        lies in [0, 1], else on standardised data, so every feature counts alike.
+        """
+        check_is_fitted(self)
+        X, _ = self._check_input(X, reset=False)
+
+        def error(xb: torch.Tensor) -> torch.Tensor:
+            return ((self._output(self.network_(xb)) - xb) ** 2).mean(dim=1)
+
+        return -self._map(error, self.scaling_.transform(X)).astype(np.float64)
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Negative mean reconstruction error over ``X`` (higher is better)."""
+        return float(np.mean(self.score_samples(X)))
+
+    def reconstruction_loss(self, X: Any) -> float:
+        """Mean training loss (``loss_``) over ``X``, as reported in ``history_``."""
+        check_is_fitted(self)
+        X, _ = self._check_input(X, reset=False)
+        data = _to_tensor(self.scaling_.transform(X)).to(next(self.network_.parameters()).device)
+        return evaluate(self.network_, self._loss, data)
+
+    @property
+    def _n_features_out(self) -> int:
+        return self.latent_dim
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "network_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.non_deterministic = self.max_time is not None
+        return tags
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: str) -> None:
+        """Write the fitted model to one safetensors file (no pickle); see :func:`aekit.load`."""
+        from .model_file import save
+
+        save(self, path)
+
+    def _file_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        """JSON-ready fitted state and the tensors that go with it."""
+        check_is_fitted(self)
+        state = {
+            "n_features_in": int(self.n_features_in_),
+            "feature_names_in": (
+                [str(c) for c in self.feature_names_in_]
+                if hasattr(self, "feature_names_in_")
+                else None
+            ),
+            "input_shape": self.input_shape_,
+            "image_shape": getattr(self, "image_shape_", None),
+            "network": network_spec(self.network_),
+            "scaling_mode": self.scaling_.mode,
+            "loss": self.loss_,
+            "history": self.history_,
+            "training_time": self.training_time_,
+        }
+        tensors = {f"network.{k}": v for k, v in self.network_.state_dict().items()}
+        tensors["scaling.mean"] = torch.from_numpy(self.scaling_.mean)
+        tensors["scaling.scale"] = torch.from_numpy(self.scaling_.scale)
+        return state, tensors
+
+    def _load_file_state(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+        self.n_features_in_ = state["n_features_in"]
+        if state["feature_names_in"] is not None:
+            self.feature_names_in_ = np.asarray(state["feature_names_in"], dtype=object)
+        self.input_shape_ = None if state["input_shape"] is None else tuple(state["input_shape"])
+        if state["image_shape"] is not None:
+            self.image_shape_ = tuple(state["image_shape"])
+        self.scaling_ = Scaling(
+            state["scaling_mode"], tensors["scaling.mean"].numpy(), tensors["scaling.scale"].numpy()
+        )
+        self.loss_ = state["loss"]
+        self.history_ = state["history"]
+        self.training_time_ = state["training_time"]
+        spec = state["network"]
+        network = build_network(spec["name"], **spec["config"])
+        weights = {k[len("network.") :]: v for k, v in tensors.items() if k.startswith("network.")}
+        network.load_state_dict(weights)
+        self.network_ = network.to(resolve_device(self.device)).eval()
+
+
+def _to_tensor(X: np.ndarray) -> torch.Tensor:
+    # from_numpy shares memory; a read-only array (a memmap, say) must be copied first.
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    return torch.from_numpy(X if X.flags.writeable else X.copy())
+
+
+def _out_dtype(X: np.ndarray) -> type:
+    return np.float32 if X.dtype == np.float32 else np.float64

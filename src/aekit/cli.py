@@ -1,0 +1,260 @@
+"""The ``aekit`` command line: the Python API's names, one verb each.
+
+User mistakes (bad data, bad model file, an output that already exists) print one
+line to stderr and exit with status 2; only a bug in aekit shows a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+
+
+class CLIError(Exception):
+    """A user-facing error: printed as one line, exit status 2."""
+
+
+# ---------------------------------------------------------------- helpers
+def _check_output(path: str | Path, force: bool) -> Path:
+    path = Path(path)
+    if path.exists() and not force:
+        raise CLIError(f"{path} already exists; pass --force to overwrite it.")
+    if path.is_dir():
+        raise CLIError(f"{path} is a directory; give a file name.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _write_array(path: Path, array: np.ndarray, columns: Sequence[str] | None = None) -> None:
+    from .model_file import write_atomic
+
+    if path.suffix.lower() == ".csv":
+        import pandas as pd
+
+        buffer = io.StringIO()
+        pd.DataFrame(array.reshape(len(array), -1), columns=columns).to_csv(
+            buffer, index=False, header=columns is not None
+        )
+        write_atomic(path, buffer.getvalue().encode())
+    elif path.suffix.lower() == ".npy":
+        buffer = io.BytesIO()
+        np.save(buffer, array, allow_pickle=False)
+        write_atomic(path, buffer.getvalue())
+    else:
+        raise CLIError(f"{path}: unknown output format {path.suffix!r} (use .npy or .csv).")
+
+
+def _progress(args: argparse.Namespace) -> bool:
+    if getattr(args, "quiet", False):
+        return False
+    return bool(getattr(args, "verbose", False) or sys.stderr.isatty())
+
+
+def _load_model(path: str):
+    from .model_file import load
+
+    return load(path)
+
+
+# ---------------------------------------------------------------- verbs
+def cmd_train(args: argparse.Namespace) -> None:
+    from .autoencoder import Autoencoder
+    from .data import read_data
+
+    out = _check_output(args.output, args.force)
+    X = read_data(args.data)
+    model = Autoencoder(
+        latent_dim=args.latent_dim,
+        architecture=args.architecture,
+        hidden_dims=tuple(args.hidden_dims) if args.hidden_dims else None,
+        image_shape=tuple(args.image_shape) if args.image_shape else None,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        max_time=args.max_time,
+        validation_fraction=args.validation_fraction,
+        random_state=args.seed,
+        device=args.device,
+        verbose=_progress(args),
+    )
+    model.fit(X)
+    model.save(out)
+    h = model.history_
+    print(
+        f"trained {len(h['epoch'])} epochs in {model.training_time_:.1f}s; "
+        f"train loss {h['train_loss'][-1]:.5g}; wrote {out}"
+    )
+
+
+def cmd_encode(args: argparse.Namespace) -> None:
+    from .data import read_data
+
+    out = _check_output(args.output, args.force)
+    model = _load_model(args.model)
+    codes = model.transform(read_data(args.data))
+    _write_array(out, codes, list(model.get_feature_names_out()))
+    print(f"wrote {codes.shape[0]} codes of width {codes.shape[1]} to {out}")
+
+
+def cmd_decode(args: argparse.Namespace) -> None:
+    from .data import read_data
+
+    out = _check_output(args.output, args.force)
+    model = _load_model(args.model)
+    X = model.inverse_transform(read_data(args.codes))
+    names = getattr(model, "feature_names_in_", None)
+    _write_array(out, X, None if names is None else list(names))
+    print(f"wrote {len(X)} reconstructions to {out}")
+
+
+def cmd_evaluate(args: argparse.Namespace) -> None:
+    from .data import read_data
+
+    model = _load_model(args.model)
+    X = read_data(args.data)
+    errors = -model.score_samples(X)
+    metrics = {
+        "n_samples": int(len(errors)),
+        "reconstruction_mse": float(errors.mean()),
+        "reconstruction_mse_median": float(np.median(errors)),
+        "reconstruction_mse_p95": float(np.quantile(errors, 0.95)),
+        "loss": model.loss_,
+        "loss_value": model.reconstruction_loss(X),
+        "latent_dim": int(model.latent_dim),
+    }
+    if args.json:
+        print(json.dumps(metrics, indent=2))
+    else:
+        for key, value in metrics.items():
+            print(f"{key:28s}{value:.6g}" if isinstance(value, float) else f"{key:28s}{value}")
+
+
+def cmd_info(args: argparse.Namespace) -> None:
+    from .model_file import read_header
+
+    header = read_header(args.model)
+    if args.json:
+        print(json.dumps(header, indent=2))
+        return
+    state, history = header["state"], header["state"].get("history", {})
+    print(
+        f"{args.model}: {header['estimator']} (aekit {header.get('aekit_version')}, "
+        f"format {header['format_version']})"
+    )
+    print(f"  network     {state['network']['name']} {state['network']['config']}")
+    print(f"  features    {state['n_features_in']}   latent_dim {header['params']['latent_dim']}")
+    print(f"  scaling     {state['scaling_mode']}   loss {state['loss']}")
+    if history.get("epoch"):
+        print(
+            f"  trained     {history['epoch'][-1]} epochs in {state['training_time']:.1f}s; "
+            f"final train loss {history['train_loss'][-1]:.5g}"
+        )
+    print("  parameters  " + ", ".join(f"{k}={v!r}" for k, v in header["params"].items()))
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from .demo import run_demo
+
+    run_demo(
+        output_dir=args.output,
+        latent_dim=args.latent_dim,
+        max_time=args.max_time,
+        seed=args.seed,
+        force=args.force,
+        verbose=_progress(args),
+    )
+
+
+# ---------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aekit", description="Autoencoders as an everyday tool.")
+    parser.add_argument("--version", action="version", version=f"aekit {__version__}")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    def add(name: str, func, help: str) -> argparse.ArgumentParser:
+        p = verbs.add_parser(name, help=help, description=help)
+        p.set_defaults(func=func)
+        return p
+
+    def progress_flags(p: argparse.ArgumentParser) -> None:
+        group = p.add_mutually_exclusive_group()
+        group.add_argument("--quiet", action="store_true", help="no progress bar")
+        group.add_argument("--verbose", action="store_true", help="progress bar even when piped")
+
+    p = add("demo", cmd_demo, "train on scikit-learn's digits and compare with PCA")
+    p.add_argument(
+        "-o", "--output", default=None, help="output folder (default: a new aekit-demo*)"
+    )
+    p.add_argument("--latent-dim", type=int, default=8)
+    p.add_argument("--max-time", type=float, default=30.0, help="training budget in seconds")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    progress_flags(p)
+
+    p = add("train", cmd_train, "train an autoencoder on DATA and save it")
+    p.add_argument(
+        "data", metavar="DATA", help="file (.npy .npz .csv .parquet IDX) or data set name"
+    )
+    p.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file to write")
+    p.add_argument("--latent-dim", type=int, default=32)
+    p.add_argument("--architecture", "--model", choices=["dense", "conv"], default="dense")
+    p.add_argument("--hidden-dims", type=int, nargs="+", metavar="N")
+    p.add_argument("--image-shape", type=int, nargs="+", metavar="N", help="H W or C H W")
+    p.add_argument("--epochs", type=int, default=100)
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--learning-rate", type=float, default=3e-3)
+    p.add_argument("--max-time", type=float, default=None, help="training budget in seconds")
+    p.add_argument("--validation-fraction", type=float, default=0.1)
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    p.add_argument("--seed", type=int, default=None, help="random seed (reproducible on CPU)")
+    p.add_argument("--force", action="store_true", help="overwrite MODEL if it exists")
+    progress_flags(p)
+
+    p = add("encode", cmd_encode, "write the codes of DATA")
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("data", metavar="DATA")
+    p.add_argument("-o", "--output", required=True, help="codes file (.npy or .csv)")
+    p.add_argument("--force", action="store_true")
+
+    p = add("decode", cmd_decode, "write the reconstructions decoded from CODES")
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("codes", metavar="CODES", help="codes file (.npy .npz .csv)")
+    p.add_argument("-o", "--output", required=True, help="output file (.npy or .csv)")
+    p.add_argument("--force", action="store_true")
+
+    p = add("evaluate", cmd_evaluate, "reconstruction error of MODEL on DATA")
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("data", metavar="DATA")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add("info", cmd_info, "describe a model file without loading its weights")
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("--json", action="store_true", help="print the whole header as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except (CLIError, ValueError, OSError) as exc:
+        # ValueError covers aekit's own errors (bad data, bad model file, bad
+        # parameter): all name the problem, so the message alone is the whole story.
+        print(f"aekit {args.verb}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"aekit {args.verb}: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""Data sets and data files: what ``DATA`` means on the command line.
+
+``DATA`` is a built-in data set name (``digits``, ``fashion-mnist``,
+``fashion-mnist-test``) or a file: ``.npy``, ``.npz``, numeric ``.csv`` (header
+optional), ``.parquet`` or an IDX file (``.gz`` or not, as Fashion-MNIST ships).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .model_file import write_atomic
+
+FASHION_MNIST_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
+# SHA-256 of the *decompressed* IDX payloads: the .gz wrappers differ between mirrors
+# and re-packagings (Debian recompresses them), the data inside must not.
+FASHION_MNIST_FILES = {
+    "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
+SYSTEM_DIRS = [Path("/usr/share/datasets/fashion-mnist")]  # Debian's dataset-fashion-mnist
+BUILTIN = ("digits", "fashion-mnist", "fashion-mnist-test")
+_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+class DataError(ValueError):
+    """A data file or data set cannot be read; the message names it."""
+
+
+def data_home() -> Path:
+    """Where downloaded data sets are cached: ``$AEKIT_DATA`` or ``~/.cache/aekit``."""
+    return Path(os.environ.get("AEKIT_DATA", Path.home() / ".cache" / "aekit"))
+
+
+def load_digits() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's bundled 8x8 digits as float32 rows in [0, 1], and their labels."""
+    from sklearn.datasets import load_digits as sk_load_digits
+
+    bunch = sk_load_digits()
+    return (bunch.data / 16.0).astype(np.float32), bunch.target
+
+
+def load_fashion_mnist(
+    split: str = "train", *, download: bool = True, url: str = FASHION_MNIST_URL
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fashion-MNIST as float32 rows of 784 pixels in [0, 1], and labels 0-9.
+
+    Looks in Debian's package location, then the user cache (:func:`data_home`);
+    when neither has the files and ``download`` is true, fetches them from ``url``
+    into the cache, checking each file's SHA-256 before keeping it.
+    """
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test'; got {split!r}.")
+    stem = "train" if split == "train" else "t10k"
+    images = read_idx(_fashion_file(f"{stem}-images-idx3-ubyte", download, url))
+    labels = read_idx(_fashion_file(f"{stem}-labels-idx1-ubyte", download, url))
+    return (images.reshape(len(images), -1) / np.float32(255)).astype(np.float32), labels
+
+
+def _fashion_file(name: str, download: bool, url: str) -> Path:
+    cache = data_home() / "fashion-mnist"
+    for folder in [*SYSTEM_DIRS, cache]:
+        for candidate in (folder / f"{name}.gz", folder / name):
+            if candidate.is_file():
+                return candidate
+    if not download:
+        raise DataError(
+            f"Fashion-MNIST file {name}.gz not found in {', '.join(map(str, SYSTEM_DIRS))} or "
+            f"{cache}; install Debian's dataset-fashion-mnist or allow the download."
+        )
+    return fetch_verified(url + f"{name}.gz", cache / f"{name}.gz", FASHION_MNIST_FILES[name])
+
+
+def fetch_verified(url: str, target: Path, sha256: str) -> Path:
+    """Download ``url`` to ``target`` if its decompressed content has ``sha256``."""
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            payload = response.read()
+    except OSError as exc:
+        raise DataError(f"could not download {url}: {exc}") from None
+    content = gzip.decompress(payload) if payload[:2] == b"\x1f\x8b" else payload
+    digest = hashlib.sha256(content).hexdigest()
+    if digest != sha256:
+        raise DataError(
+            f"{url}: checksum mismatch (SHA-256 {digest}, expected {sha256}); not kept."
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, payload)
+    return target
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Read an IDX file (the MNIST format), gzipped or not."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+    except (OSError, EOFError) as exc:
+        raise DataError(f"{path}: cannot read IDX data ({exc}).") from None
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
+        raise DataError(f"{path}: not an IDX file (bad magic number).")
+    ndim = raw[3]
+    dims = np.frombuffer(raw, ">u4", count=ndim, offset=4) if len(raw) >= 4 + 4 * ndim else None
+    dtype = np.dtype(_IDX_TYPES[raw[2]])
+    expected = None if dims is None else 4 + 4 * ndim + int(np.prod(dims)) * dtype.itemsize
+    if expected is None or len(raw) != expected:
+        raise DataError(f"{path}: IDX file is truncated or has trailing bytes.")
+    return np.frombuffer(raw, dtype, offset=4 + 4 * ndim).reshape(tuple(int(d) for d in dims))
+
+
+def read_data(spec: str | os.PathLike) -> Any:
+    """Load ``DATA`` as the command line understands it: an array or a DataFrame."""
+    name = str(spec)
+    if name == "digits":
+        return load_digits()[0]
+    if name in ("fashion-mnist", "fashion-mnist-test"):
+        return load_fashion_mnist("test" if name.endswith("test") else "train")[0]
+    path = Path(name)
+    if not path.is_file():
+        known = ", ".join(BUILTIN)
+        raise DataError(f"{name}: no such file, and not a built-in data set ({known}).")
+    suffix = "".join(path.suffixes[-2:]).lower() if path.suffix == ".gz" else path.suffix.lower()
+    readers = {".npy": _read_npy, ".npz": _read_npz, ".csv": _read_csv, ".parquet": _read_parquet}
+    if suffix in readers:
+        return readers[suffix](path)
+    if "idx" in path.name or suffix.endswith(".gz"):
+        data = read_idx(path)
+        return data.reshape(len(data), -1) if data.ndim > 2 else data
+    raise DataError(
+        f"{path}: unknown data format {path.suffix!r} (use .npy, .npz, .csv, .parquet, IDX)."
+    )
+
+
+def _read_npy(path: Path) -> np.ndarray:
+    try:
+        return np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise DataError(f"{path}: not a readable .npy array ({exc}).") from None
+
+
+def _read_npz(path: Path) -> np.ndarray:
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            keys = list(archive.keys())
+            for key in ("X", "x", "data", "codes"):
+                if key in keys:
+                    return archive[key]
+            if len(keys) == 1:
+                return archive[keys[0]]
+    except (ValueError, OSError, EOFError) as exc:
+        raise DataError(f"{path}: not a readable .npz archive ({exc}).") from None
+    raise DataError(f"{path}: holds arrays {keys}; name the data 'X' (or keep a single array).")
+
+
+def _read_csv(path: Path):
+    import pandas as pd
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            first = f.readline()
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not UTF-8 text.") from None
+    if not first.strip():
+        raise DataError(f"{path}: the file is empty.")
+    try:
+        [float(field) for field in first.split(",")]
+        header = None
+    except ValueError:
+        header = 0
+    try:
+        frame = pd.read_csv(path, header=header)
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise DataError(f"{path}: not a readable CSV table ({exc}).") from None
+    return _numeric_frame(frame, path, named=header is not None)
+
+
+def _read_parquet(path: Path):
+    import pandas as pd
+
+    try:
+        frame = pd.read_parquet(path)
+    except ImportError:
+        raise DataError(
+            f"{path}: reading .parquet needs pyarrow (pip install 'aekit[all]')."
+        ) from None
+    except (ValueError, OSError) as exc:
+        raise DataError(f"{path}: not a readable Parquet file ({exc}).") from None
+    return _numeric_frame(frame, path, named=True)
+
+
+def _numeric_frame(frame, path: Path, *, named: bool):
+    bad = [str(c) for c in frame.columns if not np.issubdtype(frame[c].dtype, np.number)]
+    if bad:
+        raise DataError(f"{path}: non-numeric column(s) {', '.join(bad[:5])}.")
+    if frame.empty:
+        raise DataError(f"{path}: the table has no rows.")
+    if not named:
+        return frame.to_numpy()
+    frame.columns = [str(c) for c in frame.columns]
+    return frame

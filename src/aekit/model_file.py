@@ -1,0 +1,148 @@
+"""Model files: one safetensors file whose metadata holds a JSON header.
+
+Layout (plain safetensors, readable by any safetensors tool)::
+
+    8 bytes   little-endian length N of the JSON header
+    N bytes   safetensors header; its "__metadata__" holds {"aekit": "<JSON>"} with
+              format_version, aekit_version, estimator class name, parameters and
+              fitted state (scaling mode, network name and config, history, ...)
+    rest      raw tensor bytes
+
+Loading parses the header itself before handing anything to safetensors, never
+unpickles, and only builds estimator classes from a fixed registry, so a file can
+describe a model but never run code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from safetensors import SafetensorError
+from safetensors.torch import load as load_tensors
+from safetensors.torch import save as dump_tensors
+
+FORMAT_VERSION = 1
+_HEADER_LIMIT = 100 * 2**20  # no real header comes near this; a larger one is damage
+
+
+class ModelFileError(ValueError):
+    """A model file is missing, damaged, foreign or from a newer aekit."""
+
+    def __init__(self, path: str | os.PathLike, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+
+
+def _registry() -> dict[str, type]:
+    from .autoencoder import Autoencoder
+
+    return {"Autoencoder": Autoencoder}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.random.RandomState):
+        return None  # a generator's state is not a parameter worth keeping
+    return value
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    A crash midway leaves either the old file or the new one, never half of one.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save(estimator: Any, path: str | os.PathLike) -> None:
+    """Save a fitted estimator to ``path`` (see the module docstring for the layout)."""
+    from . import __version__
+
+    state, tensors = estimator._file_state()
+    header = {
+        "format_version": FORMAT_VERSION,
+        "aekit_version": __version__,
+        "estimator": type(estimator).__name__,
+        "params": _jsonable(estimator.get_params(deep=False)),
+        "state": _jsonable(state),
+    }
+    tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+    write_atomic(path, dump_tensors(tensors, metadata={"aekit": json.dumps(header)}))
+
+
+def read_header(path: str | os.PathLike) -> dict[str, Any]:
+    """Return the aekit header of a model file, checking it without loading tensors."""
+    header, _ = _read(path, tensors=False)
+    return header
+
+
+def load(path: str | os.PathLike) -> Any:
+    """Load an estimator saved with ``save``; raise :class:`ModelFileError` on a bad file."""
+    header, data = _read(path, tensors=True)
+    cls = _registry()[header["estimator"]]
+    params = {k: tuple(v) if isinstance(v, list) else v for k, v in header["params"].items()}
+    try:
+        estimator = cls(**params)
+        try:
+            tensors = load_tensors(data)
+        except (SafetensorError, ValueError, RuntimeError) as exc:
+            raise ModelFileError(path, f"tensor data is damaged ({exc}).") from None
+        estimator._load_file_state(header["state"], tensors)
+    except (KeyError, TypeError, RuntimeError) as exc:
+        raise ModelFileError(path, f"the model description is inconsistent ({exc!r}).") from None
+    return estimator
+
+
+def _read(path: str | os.PathLike, *, tensors: bool) -> tuple[dict[str, Any], bytes]:
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(path, "no such model file.")
+    size = path.stat().st_size
+    not_ours = "not an aekit model file (empty, truncated, damaged or another format)."
+    with open(path, "rb") as f:
+        prefix = f.read(8)
+        if len(prefix) < 8:
+            raise ModelFileError(path, not_ours)
+        (n,) = struct.unpack("<Q", prefix)
+        if n < 2 or n > min(_HEADER_LIMIT, size - 8):
+            raise ModelFileError(path, not_ours)
+        raw = f.read(n)
+        data = prefix + raw + f.read() if tensors else b""
+    try:
+        meta = json.loads(raw.decode("utf-8"))
+        header = json.loads(meta["__metadata__"]["aekit"])
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+        raise ModelFileError(path, not_ours) from None
+    if not isinstance(header, dict) or not isinstance(header.get("format_version"), int):
+        raise ModelFileError(path, "the aekit header is damaged (no format version).")
+    if header["format_version"] > FORMAT_VERSION:
+        raise ModelFileError(
+            path,
+            f"written in model format {header['format_version']} by aekit "
+            f"{header.get('aekit_version', '?')}; this aekit reads format {FORMAT_VERSION} and "
+            "older. Upgrade aekit to load it.",
+        )
+    if header.get("estimator") not in _registry() or not isinstance(header.get("params"), dict):
+        raise ModelFileError(path, f"unknown estimator {header.get('estimator')!r} in the header.")
+    return header, data

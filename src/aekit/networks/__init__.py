@@ -1,0 +1,41 @@
+"""Network registry: one architecture name -> one (config, module) pair.
+
+Estimators never construct networks directly; they go through :func:`build_network`,
+and model files store the name plus the config dict, so loading rebuilds the same
+module without unpickling anything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from torch import nn
+
+from .conv import ConvAutoencoder, ConvConfig
+from .dense import DenseAutoencoder, DenseConfig
+from .layers import ACTIVATIONS
+
+NETWORKS: dict[str, tuple[type, type[nn.Module]]] = {
+    "dense": (DenseConfig, DenseAutoencoder),
+    "conv": (ConvConfig, ConvAutoencoder),
+}
+
+
+def build_network(name: str, **config: Any) -> nn.Module:
+    """Build the network registered as ``name`` from keyword config values."""
+    config_cls, module_cls = NETWORKS[name]
+    fields = {f.name for f in dataclasses.fields(config_cls)}
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in config.items() if k in fields}
+    return module_cls(config_cls(**kwargs))
+
+
+def network_spec(module: nn.Module) -> dict[str, Any]:
+    """JSON-ready description of ``module``: enough for :func:`build_network` to rebuild it."""
+    for name, (_, module_cls) in NETWORKS.items():
+        if type(module) is module_cls:
+            return {"name": name, "config": dataclasses.asdict(module.config)}
+    raise TypeError(f"{type(module).__name__} is not a registered aekit network")
+
+
+__all__ = ["ACTIVATIONS", "NETWORKS", "build_network", "network_spec"]

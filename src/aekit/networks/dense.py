@@ -1,0 +1,47 @@
+"""Dense (MLP) encoder and decoder; the decoder mirrors the encoder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .layers import make_activation
+
+
+@dataclass
+class DenseConfig:
+    n_features: int  # width of the (flattened) input
+    latent_dim: int = 32  # width of the code
+    hidden_dims: tuple[int, ...] = (512, 256)  # encoder widths; the decoder runs them backwards
+    activation: str = "relu"
+
+
+def _mlp(widths: list[int], activation: str) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:], strict=False)):
+        layers.append(nn.Linear(n_in, n_out))
+        if i < len(widths) - 2:  # the code and the output stay linear
+            layers.append(make_activation(activation))
+    return nn.Sequential(*layers)
+
+
+class DenseAutoencoder(nn.Module):
+    """x (n, n_features) -> code (n, latent_dim) -> output (n, n_features), pre-activation."""
+
+    def __init__(self, config: DenseConfig):
+        super().__init__()
+        self.config = config
+        widths = [config.n_features, *config.hidden_dims, config.latent_dim]
+        self.encoder = _mlp(widths, config.activation)
+        self.decoder = _mlp(widths[::-1], config.activation)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.encoder(x))

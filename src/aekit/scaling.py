@@ -1,0 +1,48 @@
+"""How raw data maps to the space the network works in, and back.
+
+Data already in [0, 1] (pixels, proportions) is kept as it is and the network ends in
+a sigmoid; anything else is standardised (per feature for tables, one mean and scale
+for images so that spatial structure survives) and the network output stays linear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Scaling:
+    mode: str  # "unit": data in [0, 1], kept; "standard": (x - mean) / scale
+    mean: np.ndarray  # float64, per feature or a single value
+    scale: np.ndarray  # float64, same shape as mean
+
+    @classmethod
+    def fit(cls, X: np.ndarray, *, per_feature: bool) -> Scaling:
+        lo, hi = float(X.min()), float(X.max())
+        if lo >= 0.0 and hi <= 1.0:
+            return cls("unit", np.zeros(1), np.ones(1))
+        axis = 0 if per_feature else None
+        mean = np.atleast_1d(X.mean(axis=axis, dtype=np.float64))
+        scale = np.atleast_1d(X.std(axis=axis, dtype=np.float64))
+        # Constant features carry no information to standardise; leave them centred.
+        scale[scale < 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0
+        return cls("standard", mean, scale)
+
+    @property
+    def output_activation(self) -> str:
+        return "sigmoid" if self.mode == "unit" else "identity"
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """Raw data -> float32 network space."""
+        if self.mode == "unit":
+            return np.asarray(X, dtype=np.float32)
+        return ((X - self.mean) / self.scale).astype(np.float32)
+
+    def inverse_transform(self, X: np.ndarray, dtype: type = np.float64) -> np.ndarray:
+        """Network space -> raw data scale, in ``dtype``."""
+        X = np.asarray(X, dtype=dtype)
+        if self.mode == "unit":
+            return X
+        return (X * self.scale + self.mean).astype(dtype, copy=False)

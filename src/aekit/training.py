@@ -1,0 +1,183 @@
+"""The training loop: the one place where any aekit model is optimised.
+
+Every estimator hands :func:`train` a network, a loss closure and tensors already on
+the target device. Batches come from indexing those tensors with a shuffled
+permutation (no per-sample DataLoader); the optimiser is Adam, fused where PyTorch
+offers it; the learning rate warms up, then follows a cosine to zero over the run,
+where "the run" is whichever of the epoch budget and the time budget ends first, so a
+``max_time`` run still finishes on a small learning rate.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+LossFn = Callable[[nn.Module, torch.Tensor], torch.Tensor]
+
+
+@dataclass
+class TrainSettings:
+    epochs: int = 100  # upper bound on passes over the data
+    batch_size: int = 256
+    learning_rate: float = 3e-3  # peak learning rate, reached after warm-up
+    max_time: float | None = None  # seconds; training stops cleanly once spent
+    patience: int = 10  # epochs without validation improvement before stopping
+    warmup: float = 0.02  # share of the run spent ramping the learning rate up
+    verbose: bool = False  # tqdm progress bar with the running loss
+
+
+def resolve_device(device: str) -> torch.device:
+    """Map ``"auto"`` to CUDA when present, else CPU; check an explicit choice exists."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} was requested but CUDA is not available here.")
+    return torch.device(device)
+
+
+def learning_rate_factor(progress: float, warmup: float) -> float:
+    """Linear warm-up to 1, then cosine decay to 0; ``progress`` runs from 0 to 1."""
+    if progress < warmup:
+        return progress / warmup
+    return 0.5 * (1.0 + math.cos(math.pi * min(1.0, (progress - warmup) / (1.0 - warmup))))
+
+
+def _make_optimizer(module: nn.Module, lr: float) -> torch.optim.Optimizer:
+    # The fused kernel updates all parameters in one pass over memory: about 10-15 % of
+    # a dense training step on CPU compared with the per-tensor default.
+    try:
+        return torch.optim.Adam(module.parameters(), lr=lr, fused=True)
+    except (RuntimeError, TypeError):
+        return torch.optim.Adam(module.parameters(), lr=lr)
+
+
+@torch.no_grad()
+def evaluate(module: nn.Module, loss_fn: LossFn, X: torch.Tensor, batch_size: int = 4096) -> float:
+    """Mean of ``loss_fn`` over ``X``, in batches, weighted by batch size."""
+    module.eval()
+    total = torch.zeros((), device=X.device)
+    for start in range(0, len(X), batch_size):
+        xb = X[start : start + batch_size]
+        total += loss_fn(module, xb) * len(xb)
+    return float(total) / len(X)
+
+
+class TrainingDiverged(ValueError):
+    """The loss became NaN or infinite; the last good weights have been restored."""
+
+
+def train(
+    module: nn.Module,
+    loss_fn: LossFn,
+    X: torch.Tensor,
+    X_val: torch.Tensor | None = None,
+    *,
+    settings: TrainSettings,
+    generator: torch.Generator,
+    val_loss_fn: LossFn | None = None,
+) -> dict[str, list[float]]:
+    """Optimise ``module`` on ``X`` and return the per-epoch history.
+
+    With ``X_val`` given, training stops early after ``settings.patience`` epochs
+    without improvement of the validation loss and the best weights are restored.
+    """
+    val_loss_fn = val_loss_fn or loss_fn
+    s = settings
+    optimizer = _make_optimizer(module, s.learning_rate)
+    n = len(X)
+    total_steps = s.epochs * math.ceil(n / s.batch_size)
+    history: dict[str, list[float]] = {
+        "epoch": [],
+        "train_loss": [],
+        "val_loss": [],
+        "learning_rate": [],
+        "time": [],
+    }
+    best_loss, best_state, bad_epochs = math.inf, None, 0
+    # Weights to fall back on if the loss diverges: the best so far under validation,
+    # else those of the last finished epoch.
+    fallback = copy.deepcopy(module.state_dict())
+    start_time = time.perf_counter()
+    step = 0
+    bar = tqdm(
+        total=total_steps, disable=not s.verbose, unit="step", leave=False, dynamic_ncols=True
+    )
+    try:
+        for epoch in range(s.epochs):
+            module.train()
+            order = torch.randperm(n, generator=generator).to(X.device)
+            running = torch.zeros((), device=X.device)
+            seen = 0
+            out_of_time = False
+            for begin in range(0, n, s.batch_size):
+                elapsed = time.perf_counter() - start_time
+                if s.max_time is not None and elapsed >= s.max_time:
+                    out_of_time = True
+                    break
+                progress = (step + 1) / total_steps
+                if s.max_time is not None:
+                    progress = max(progress, elapsed / s.max_time)
+                lr = s.learning_rate * learning_rate_factor(progress, s.warmup)
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+                xb = X[order[begin : begin + s.batch_size]]
+                loss = loss_fn(module, xb)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                running += loss.detach() * len(xb)
+                seen += len(xb)
+                step += 1
+                if s.verbose:
+                    bar.update(1)
+                    if step % 20 == 0:
+                        bar.set_postfix(loss=f"{float(running) / seen:.4g}", refresh=False)
+            if seen == 0:
+                break
+            train_loss = float(running) / seen
+            if not math.isfinite(train_loss):
+                module.load_state_dict(best_state or fallback)
+                raise TrainingDiverged(
+                    f"training diverged at epoch {epoch + 1} (loss is {train_loss}); the last "
+                    "good weights were restored. Try a lower learning_rate."
+                )
+            val_loss = evaluate(module, val_loss_fn, X_val) if X_val is not None else math.nan
+            history["epoch"].append(epoch + 1)
+            history["train_loss"].append(train_loss)
+            history["val_loss"].append(val_loss)
+            history["learning_rate"].append(lr)
+            history["time"].append(time.perf_counter() - start_time)
+            if s.verbose:
+                post = {"loss": f"{train_loss:.4g}"}
+                if X_val is not None:
+                    post["val_loss"] = f"{val_loss:.4g}"
+                if s.max_time is not None:
+                    left = max(0.0, s.max_time - history["time"][-1])
+                    post["time_left"] = f"{left:.0f}s"
+                bar.set_postfix(post, refresh=True)
+            if X_val is None:
+                fallback = copy.deepcopy(module.state_dict())
+            else:
+                if val_loss < best_loss:
+                    best_loss, bad_epochs = val_loss, 0
+                    best_state = copy.deepcopy(module.state_dict())
+                else:
+                    bad_epochs += 1
+                if bad_epochs >= s.patience:
+                    break
+            if out_of_time:
+                break
+    finally:
+        bar.close()
+    if best_state is not None:
+        module.load_state_dict(best_state)
+    module.eval()
+    return history

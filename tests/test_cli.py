@@ -1,0 +1,143 @@
+"""The command line, in process (fast) and once as a real subprocess."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import aekit
+from aekit.cli import main
+
+TRAIN = ["--epochs", "30", "--batch-size", "32", "--hidden-dims", "16", "--seed", "0", "--quiet"]
+
+
+@pytest.fixture
+def csv_table(tmp_path):
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(120, 2))
+    X = np.hstack([base, base @ rng.normal(size=(2, 3))])
+    path = tmp_path / "table.csv"
+    pd.DataFrame(X, columns=["a", "b", "c", "d", "e"]).to_csv(path, index=False)
+    return path, X
+
+
+def test_csv_round_trip(tmp_path, csv_table, capsys):
+    path, X = csv_table
+    model, codes, out = tmp_path / "m.aek", tmp_path / "codes.npy", tmp_path / "out.csv"
+    assert main(["train", str(path), "-o", str(model), "--latent-dim", "2", *TRAIN]) == 0
+    assert main(["encode", str(model), str(path), "-o", str(codes)]) == 0
+    Z = np.load(codes)
+    assert Z.shape == (120, 2)
+    assert main(["decode", str(model), str(codes), "-o", str(out)]) == 0
+    back = pd.read_csv(out)
+    assert list(back.columns) == ["a", "b", "c", "d", "e"]
+    assert back.shape == X.shape
+    # Same answer as the Python API on the saved model.
+    ae = aekit.load(model)
+    np.testing.assert_allclose(back.to_numpy(), ae.inverse_transform(Z), rtol=1e-6)
+    assert np.mean((back.to_numpy() - X) ** 2) < 0.5 * X.var()
+    capsys.readouterr()
+    assert main(["evaluate", str(model), str(path), "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["n_samples"] == 120
+    assert metrics["reconstruction_mse"] == pytest.approx(-ae.score(pd.read_csv(path)), rel=1e-5)
+    assert main(["info", str(model)]) == 0
+    assert "Autoencoder" in capsys.readouterr().out
+
+
+def test_headerless_csv_npy_and_codes_as_csv(tmp_path):
+    X = np.random.default_rng(0).random((50, 6))
+    np.savetxt(tmp_path / "x.csv", X, delimiter=",")
+    np.save(tmp_path / "x.npy", X)
+    model = tmp_path / "m.aek"
+    assert (
+        main(["train", str(tmp_path / "x.csv"), "-o", str(model), "--latent-dim", "3", *TRAIN]) == 0
+    )
+    assert main(["encode", str(model), str(tmp_path / "x.npy"), "-o", str(tmp_path / "z.csv")]) == 0
+    assert pd.read_csv(tmp_path / "z.csv").shape == (50, 3)
+    assert main(["decode", str(model), str(tmp_path / "z.csv"), "-o", str(tmp_path / "r.npy")]) == 0
+    assert np.load(tmp_path / "r.npy").shape == (50, 6)
+
+
+def test_existing_output_needs_force(tmp_path, csv_table, capsys):
+    path, _ = csv_table
+    model = tmp_path / "m.aek"
+    model.write_bytes(b"precious")
+    assert main(["train", str(path), "-o", str(model), *TRAIN]) == 2
+    assert model.read_bytes() == b"precious"
+    assert "--force" in capsys.readouterr().err
+    assert main(["train", str(path), "-o", str(model), "--latent-dim", "2", "--force", *TRAIN]) == 0
+    assert aekit.load(model).latent_dim == 2
+
+
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (["train", "{missing}", "-o", "{out}"], "no such file"),
+        (["train", "{nan}", "-o", "{out}"], "NaN"),
+        (["train", "{data}", "-o", "{out}", "--epochs", "0"], "epochs"),
+        (["train", "{data}", "-o", "{out}", "--learning-rate", "-1"], "learning_rate"),
+        (["encode", "{garbage}", "{data}", "-o", "{out}"], "not an aekit model file"),
+        (["encode", "{model}", "{narrow}", "-o", "{out}"], "features"),
+        (["decode", "{model}", "{narrow}", "-o", "{out}"], "latent_dim"),
+        (["evaluate", "{missing}", "{data}"], "no such model file"),
+        (["info", "{garbage}"], "not an aekit model file"),
+    ],
+)
+def test_errors_are_one_line_exit_2(tmp_path, capsys, argv, match):
+    rng = np.random.default_rng(0)
+    files = {
+        "missing": tmp_path / "missing.npy",
+        "out": tmp_path / "out.npy",
+        "data": tmp_path / "data.npy",
+        "nan": tmp_path / "nan.npy",
+        "narrow": tmp_path / "narrow.npy",
+        "garbage": tmp_path / "garbage.aek",
+        "model": tmp_path / "model.aek",
+    }
+    np.save(files["data"], rng.random((30, 4)))
+    np.save(files["nan"], np.array([[1.0, np.nan], [2.0, 3.0]]))
+    np.save(files["narrow"], rng.random((30, 7)))
+    files["garbage"].write_bytes(b"\x00" * 64)
+    aekit.Autoencoder(latent_dim=2, epochs=1).fit(rng.random((30, 4))).save(files["model"])
+    code = main([a.format(**files) for a in argv])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert match in err
+    assert not files["out"].exists()
+
+
+def test_demo_writes_model_and_png(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "-o", str(out), "--max-time", "3", "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "PCA" in text and "test MSE" in text
+    assert (out / "reconstructions.png").read_bytes()[:4] == b"\x89PNG"
+    assert aekit.load(out / "model.aek").latent_dim == 8
+    assert main(["demo", "-o", str(out), "--max-time", "1", "--quiet"]) == 2  # no silent overwrite
+
+
+def test_console_script_runs_as_a_subprocess(tmp_path):
+    X = np.random.default_rng(0).random((40, 5))
+    np.save(tmp_path / "x.npy", X)
+    cmd = [
+        sys.executable,
+        "-m",
+        "aekit",
+        "train",
+        str(tmp_path / "x.npy"),
+        "-o",
+        str(tmp_path / "m.aek"),
+        "--epochs",
+        "2",
+        "--quiet",
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    bad = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2
+    assert "Traceback" not in bad.stderr and "already exists" in bad.stderr

@@ -1,0 +1,62 @@
+"""The one training loop: schedule, stopping, divergence."""
+
+import math
+
+import pytest
+import torch
+
+from aekit.networks import build_network
+from aekit.training import TrainingDiverged, TrainSettings, learning_rate_factor, train
+
+
+def _mse(net, xb):
+    return torch.nn.functional.mse_loss(net(xb), xb)
+
+
+def test_schedule_warms_up_then_decays_to_zero():
+    assert learning_rate_factor(0.0, 0.1) == 0.0
+    assert learning_rate_factor(0.05, 0.1) == pytest.approx(0.5)
+    assert learning_rate_factor(0.1, 0.1) == pytest.approx(1.0)
+    assert learning_rate_factor(0.55, 0.1) == pytest.approx(0.5)
+    assert learning_rate_factor(1.0, 0.1) == pytest.approx(0.0, abs=1e-12)
+    values = [learning_rate_factor(p / 100, 0.1) for p in range(10, 101)]
+    assert all(a >= b for a, b in zip(values, values[1:], strict=False))
+
+
+def test_history_records_every_epoch_and_final_lr_is_small():
+    torch.manual_seed(0)
+    net = build_network("dense", n_features=6, latent_dim=2, hidden_dims=(8,))
+    X = torch.rand(64, 6)
+    h = train(
+        net,
+        _mse,
+        X,
+        settings=TrainSettings(epochs=5, batch_size=16),
+        generator=torch.Generator().manual_seed(0),
+    )
+    assert h["epoch"] == [1, 2, 3, 4, 5]
+    assert h["learning_rate"][-1] < 0.1 * max(h["learning_rate"])
+    assert all(math.isnan(v) for v in h["val_loss"])
+    assert not net.training  # left in eval mode
+
+
+def test_divergence_restores_weights_and_says_what_to_do():
+    torch.manual_seed(0)
+    net = build_network("dense", n_features=4, latent_dim=2, hidden_dims=(4,))
+    X = torch.rand(32, 4)
+    calls = {"n": 0}
+
+    def exploding(net, xb):
+        calls["n"] += 1
+        loss = _mse(net, xb)
+        return loss * float("nan") if calls["n"] > 4 else loss
+
+    with pytest.raises(TrainingDiverged, match="learning_rate"):
+        train(
+            net,
+            exploding,
+            X,
+            settings=TrainSettings(epochs=10, batch_size=8),
+            generator=torch.Generator().manual_seed(0),
+        )
+    assert all(torch.isfinite(p).all() for p in net.parameters())
