@@ -12,7 +12,7 @@ from sklearn.pipeline import make_pipeline
 
 from aekit import Autoencoder
 
-FAST = dict(hidden_dims=(32,), epochs=40, batch_size=32, random_state=0, device="cpu")
+FAST = dict(hidden_dims=(64,), epochs=200, batch_size=32, random_state=0, device="cpu")
 
 
 def test_fit_transform_inverse_shapes(unit_data):
@@ -65,7 +65,7 @@ def test_validation_and_history(unit_data):
     assert np.all(np.isfinite(h["val_loss"]))
     no_val = Autoencoder(latent_dim=3, validation_fraction=0.0, **FAST).fit(unit_data)
     assert np.all(np.isnan(no_val.history_["val_loss"]))
-    assert len(no_val.history_["epoch"]) == 40
+    assert len(no_val.history_["epoch"]) == 200
 
 
 def test_early_stopping_stops_and_keeps_best(unit_data):
@@ -280,3 +280,11 @@ def test_not_fitted():
     for method in (ae.transform, ae.inverse_transform, ae.score_samples, ae.score):
         with pytest.raises(NotFittedError):
             method(np.zeros((2, 3)))
+
+
+def test_verbose_shows_a_progress_bar_with_the_loss(unit_data, capsys):
+    Autoencoder(latent_dim=3, verbose=True, **FAST).fit(unit_data)
+    err = capsys.readouterr().err
+    assert "loss=" in err and "step" in err
+    Autoencoder(latent_dim=3, **FAST).fit(unit_data)
+    assert capsys.readouterr().err == ""

@@ -31,7 +31,7 @@ def test_history_records_every_epoch_and_final_lr_is_small():
         net,
         _mse,
         X,
-        settings=TrainSettings(epochs=5, batch_size=16),
+        settings=TrainSettings(epochs=5, batch_size=16, learning_rate=1e-2),
         generator=torch.Generator().manual_seed(0),
     )
     assert h["epoch"] == [1, 2, 3, 4, 5]
@@ -56,7 +56,7 @@ def test_divergence_restores_weights_and_says_what_to_do():
             net,
             exploding,
             X,
-            settings=TrainSettings(epochs=10, batch_size=8),
+            settings=TrainSettings(epochs=10, batch_size=8, learning_rate=1e-3),
             generator=torch.Generator().manual_seed(0),
         )
     assert all(torch.isfinite(p).all() for p in net.parameters())

@@ -10,7 +10,8 @@ import argparse
 import io
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,21 @@ def _write_array(path: Path, array: np.ndarray, columns: Sequence[str] | None = 
         raise CLIError(f"{path}: unknown output format {path.suffix!r} (use .npy or .csv).")
 
 
+def _first_line(exc: BaseException) -> str:
+    # scikit-learn's messages run over several lines; their first line is the summary.
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+@contextmanager
+def _about(source: str) -> Iterator[None]:
+    """Name the data file in an estimator's complaint about the data it holds."""
+    try:
+        yield
+    except ValueError as exc:
+        message = _first_line(exc)
+        raise CLIError(message if source in message else f"{source}: {message}") from None
+
+
 def _progress(args: argparse.Namespace) -> bool:
     if getattr(args, "quiet", False):
         return False
@@ -65,27 +81,34 @@ def _load_model(path: str):
 
 
 # ---------------------------------------------------------------- verbs
+_TRAIN_FLAGS = {  # argparse dest -> Autoencoder parameter
+    "latent_dim": "latent_dim",
+    "architecture": "architecture",
+    "hidden_dims": "hidden_dims",
+    "image_shape": "image_shape",
+    "epochs": "epochs",
+    "batch_size": "batch_size",
+    "learning_rate": "learning_rate",
+    "max_time": "max_time",
+    "validation_fraction": "validation_fraction",
+    "seed": "random_state",
+    "device": "device",
+}
+
+
 def cmd_train(args: argparse.Namespace) -> None:
     from .autoencoder import Autoencoder
     from .data import read_data
 
     out = _check_output(args.output, args.force)
     X = read_data(args.data)
-    model = Autoencoder(
-        latent_dim=args.latent_dim,
-        architecture=args.architecture,
-        hidden_dims=tuple(args.hidden_dims) if args.hidden_dims else None,
-        image_shape=tuple(args.image_shape) if args.image_shape else None,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        max_time=args.max_time,
-        validation_fraction=args.validation_fraction,
-        random_state=args.seed,
-        device=args.device,
-        verbose=_progress(args),
-    )
-    model.fit(X)
+    # Flags left out keep the estimator's own defaults: they are defined once, there.
+    given = {name: getattr(args, flag) for flag, name in _TRAIN_FLAGS.items()}
+    params = {k: tuple(v) if isinstance(v, list) else v for k, v in given.items() if v is not None}
+    model = Autoencoder(**params, verbose=_progress(args))
+    model._validate_params()  # a bad flag is about the flag, not the data
+    with _about(args.data):
+        model.fit(X)
     model.save(out)
     h = model.history_
     print(
@@ -99,7 +122,9 @@ def cmd_encode(args: argparse.Namespace) -> None:
 
     out = _check_output(args.output, args.force)
     model = _load_model(args.model)
-    codes = model.transform(read_data(args.data))
+    X = read_data(args.data)
+    with _about(args.data):
+        codes = model.transform(X)
     _write_array(out, codes, list(model.get_feature_names_out()))
     print(f"wrote {codes.shape[0]} codes of width {codes.shape[1]} to {out}")
 
@@ -109,7 +134,9 @@ def cmd_decode(args: argparse.Namespace) -> None:
 
     out = _check_output(args.output, args.force)
     model = _load_model(args.model)
-    X = model.inverse_transform(read_data(args.codes))
+    codes = read_data(args.codes)
+    with _about(args.codes):
+        X = model.inverse_transform(codes)
     names = getattr(model, "feature_names_in_", None)
     _write_array(out, X, None if names is None else list(names))
     print(f"wrote {len(X)} reconstructions to {out}")
@@ -120,7 +147,8 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
 
     model = _load_model(args.model)
     X = read_data(args.data)
-    errors = -model.score_samples(X)
+    with _about(args.data):
+        errors = -model.score_samples(X)
     metrics = {
         "n_samples": int(len(errors)),
         "reconstruction_mse": float(errors.mean()),
@@ -204,17 +232,17 @@ def build_parser() -> argparse.ArgumentParser:
         "data", metavar="DATA", help="file (.npy .npz .csv .parquet IDX) or data set name"
     )
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file to write")
-    p.add_argument("--latent-dim", type=int, default=32)
-    p.add_argument("--architecture", "--model", choices=["dense", "conv"], default="dense")
+    p.add_argument("--latent-dim", type=int, help="code width (default 32)")
+    p.add_argument("--architecture", "--model", choices=["dense", "conv"], help="default dense")
     p.add_argument("--hidden-dims", type=int, nargs="+", metavar="N")
     p.add_argument("--image-shape", type=int, nargs="+", metavar="N", help="H W or C H W")
-    p.add_argument("--epochs", type=int, default=100)
-    p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--learning-rate", type=float, default=3e-3)
-    p.add_argument("--max-time", type=float, default=None, help="training budget in seconds")
-    p.add_argument("--validation-fraction", type=float, default=0.1)
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
-    p.add_argument("--seed", type=int, default=None, help="random seed (reproducible on CPU)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--learning-rate", type=float)
+    p.add_argument("--max-time", type=float, help="training budget in seconds")
+    p.add_argument("--validation-fraction", type=float)
+    p.add_argument("--device", help="auto (default), cpu, cuda or cuda:N")
+    p.add_argument("--seed", type=int, help="random seed (reproducible on CPU)")
     p.add_argument("--force", action="store_true", help="overwrite MODEL if it exists")
     progress_flags(p)
 
@@ -248,7 +276,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CLIError, ValueError, OSError) as exc:
         # ValueError covers aekit's own errors (bad data, bad model file, bad
         # parameter): all name the problem, so the message alone is the whole story.
-        print(f"aekit {args.verb}: error: {exc}", file=sys.stderr)
+        message = _first_line(exc)
+        print(f"aekit {args.verb}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"aekit {args.verb}: interrupted", file=sys.stderr)

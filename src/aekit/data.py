@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import os
 import urllib.request
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -158,7 +159,7 @@ def _read_npz(path: Path) -> np.ndarray:
                     return archive[key]
             if len(keys) == 1:
                 return archive[keys[0]]
-    except (ValueError, OSError, EOFError) as exc:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         raise DataError(f"{path}: not a readable .npz archive ({exc}).") from None
     raise DataError(f"{path}: holds arrays {keys}; name the data 'X' (or keep a single array).")
 
@@ -200,7 +201,9 @@ def _read_parquet(path: Path):
 
 
 def _numeric_frame(frame, path: Path, *, named: bool):
-    bad = [str(c) for c in frame.columns if not np.issubdtype(frame[c].dtype, np.number)]
+    import pandas as pd
+
+    bad = [str(c) for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     if bad:
         raise DataError(f"{path}: non-numeric column(s) {', '.join(bad[:5])}.")
     if frame.empty:

@@ -25,9 +25,11 @@ LossFn = Callable[[nn.Module, torch.Tensor], torch.Tensor]
 
 @dataclass
 class TrainSettings:
-    epochs: int = 100  # upper bound on passes over the data
-    batch_size: int = 256
-    learning_rate: float = 3e-3  # peak learning rate, reached after warm-up
+    """What the loop needs; estimators fill it from their (public, defaulted) parameters."""
+
+    epochs: int  # upper bound on passes over the data
+    batch_size: int
+    learning_rate: float  # peak learning rate, reached after warm-up
     max_time: float | None = None  # seconds; training stops cleanly once spent
     patience: int = 10  # epochs without validation improvement before stopping
     warmup: float = 0.02  # share of the run spent ramping the learning rate up
@@ -89,6 +91,7 @@ def train(
     With ``X_val`` given, training stops early after ``settings.patience`` epochs
     without improvement of the validation loss and the best weights are restored.
     """
+    start_time = time.perf_counter()
     val_loss_fn = val_loss_fn or loss_fn
     s = settings
     optimizer = _make_optimizer(module, s.learning_rate)
@@ -105,7 +108,6 @@ def train(
     # Weights to fall back on if the loss diverges: the best so far under validation,
     # else those of the last finished epoch.
     fallback = copy.deepcopy(module.state_dict())
-    start_time = time.perf_counter()
     step = 0
     bar = tqdm(
         total=total_steps, disable=not s.verbose, unit="step", leave=False, dynamic_ncols=True
@@ -119,7 +121,8 @@ def train(
             out_of_time = False
             for begin in range(0, n, s.batch_size):
                 elapsed = time.perf_counter() - start_time
-                if s.max_time is not None and elapsed >= s.max_time:
+                # At least one step, so even a spent budget leaves a trained model.
+                if s.max_time is not None and elapsed >= s.max_time and step > 0:
                     out_of_time = True
                     break
                 progress = (step + 1) / total_steps
