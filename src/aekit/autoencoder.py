@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .networks import ACTIVATIONS, build_network, network_spec
 from .scaling import Scaling
-from .training import TrainSettings, evaluate, resolve_device, train
+from .training import TrainSettings, resolve_device, train
 
 # One wide hidden layer trains best per second of compute on image-like data: on
 # Fashion-MNIST with a 60 s budget, (512,) beat (512, 256) and (1024, 256) (see
@@ -346,13 +346,6 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     def score(self, X: Any, y: Any = None) -> float:
         """Negative mean reconstruction error over ``X`` (higher is better)."""
         return float(np.mean(self.score_samples(X)))
-
-    def reconstruction_loss(self, X: Any) -> float:
-        """Mean training loss (``loss_``) over ``X``, as reported in ``history_``."""
-        check_is_fitted(self)
-        X, _ = self._check_input(X, reset=False)
-        data = _to_tensor(self.scaling_.transform(X)).to(next(self.network_.parameters()).device)
-        return evaluate(self.network_, self._loss, data)
 
     @property
     def _n_features_out(self) -> int:

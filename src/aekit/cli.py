@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -117,45 +118,39 @@ def cmd_train(args: argparse.Namespace) -> None:
     )
 
 
-def cmd_encode(args: argparse.Namespace) -> None:
+def _apply(model_path: str, source: str, method: str) -> tuple[Any, Any]:
+    """Load a model and run one of its methods on the data in ``source``."""
     from .data import read_data
 
+    model = _load_model(model_path)
+    data = read_data(source)
+    with _about(source):
+        return model, getattr(model, method)(data)
+
+
+def cmd_encode(args: argparse.Namespace) -> None:
     out = _check_output(args.output, args.force)
-    model = _load_model(args.model)
-    X = read_data(args.data)
-    with _about(args.data):
-        codes = model.transform(X)
+    model, codes = _apply(args.model, args.data, "transform")
     _write_array(out, codes, list(model.get_feature_names_out()))
     print(f"wrote {codes.shape[0]} codes of width {codes.shape[1]} to {out}")
 
 
 def cmd_decode(args: argparse.Namespace) -> None:
-    from .data import read_data
-
     out = _check_output(args.output, args.force)
-    model = _load_model(args.model)
-    codes = read_data(args.codes)
-    with _about(args.codes):
-        X = model.inverse_transform(codes)
+    model, X = _apply(args.model, args.codes, "inverse_transform")
     names = getattr(model, "feature_names_in_", None)
     _write_array(out, X, None if names is None else list(names))
     print(f"wrote {len(X)} reconstructions to {out}")
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
-    from .data import read_data
-
-    model = _load_model(args.model)
-    X = read_data(args.data)
-    with _about(args.data):
-        errors = -model.score_samples(X)
+    model, scores = _apply(args.model, args.data, "score_samples")
+    errors = -scores
     metrics = {
         "n_samples": int(len(errors)),
         "reconstruction_mse": float(errors.mean()),
         "reconstruction_mse_median": float(np.median(errors)),
         "reconstruction_mse_p95": float(np.quantile(errors, 0.95)),
-        "loss": model.loss_,
-        "loss_value": model.reconstruction_loss(X),
         "latent_dim": int(model.latent_dim),
     }
     if args.json:
