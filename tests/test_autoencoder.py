@@ -288,3 +288,16 @@ def test_verbose_shows_a_progress_bar_with_the_loss(unit_data, capsys):
     assert "loss=" in err and "step" in err
     Autoencoder(latent_dim=3, **FAST).fit(unit_data)
     assert capsys.readouterr().err == ""
+
+
+def test_a_rejected_refit_keeps_the_previous_model(unit_data, table_data):
+    ae = Autoencoder(latent_dim=3, **FAST).fit(unit_data)
+    before = ae.transform(unit_data)
+    bad = table_data.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        ae.fit(bad)
+    with pytest.raises(ValueError, match="bce"):
+        ae.set_params(loss="bce").fit(table_data)
+    assert ae.n_features_in_ == 20
+    assert np.array_equal(ae.transform(unit_data), before)

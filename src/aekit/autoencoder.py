@@ -88,6 +88,8 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         ``learning_rate`` and elapsed ``time`` in seconds.
     network_ : torch.nn.Module
         The trained network, with ``encode`` and ``decode`` methods.
+    image_shape_ : tuple of int or None
+        ``(C, H, W)`` of the images a conv model works on; ``None`` for dense.
     scaling_ : aekit.scaling.Scaling
         How raw data maps to the network's space.
     loss_ : str
@@ -175,37 +177,47 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         self : Autoencoder
         """
         start = time.perf_counter()  # max_time covers all of fit, preparation included
-        self._validate_params()
-        X, sample_shape = self._check_input(X, reset=True)
-        device = resolve_device(self.device)
-        hidden = self._check_hidden_dims()
+        # Input checks set n_features_in_ and feature_names_in_ as they go; if they
+        # reject the input, put the previous fit back so a failed refit loses nothing.
+        previous = {k: v for k, v in vars(self).items() if k.endswith("_")}
+        try:
+            self._validate_params()
+            X, sample_shape = self._check_input(X, reset=True)
+            device = resolve_device(self.device)
+            hidden = self._check_hidden_dims()
+            image_shape = None
+            if self.architecture == "conv":
+                image_shape = self._resolve_image_shape(sample_shape, X.shape[1])
+            scaling = Scaling.fit(X, per_feature=self.architecture == "dense")
+            if self.loss == "bce" and scaling.mode != "unit":
+                raise ValueError(
+                    "loss='bce' needs data in [0, 1]; these data range over "
+                    f"[{X.min():.4g}, {X.max():.4g}]. Use loss='mse' or 'auto'."
+                )
+        except Exception:
+            for key in [k for k in vars(self) if k.endswith("_")]:
+                delattr(self, key)
+            vars(self).update(previous)
+            raise
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
-
-        if self.architecture == "conv":
-            self.image_shape_ = self._resolve_image_shape(sample_shape, X.shape[1])
-        self.input_shape_ = sample_shape
-        self.scaling_ = Scaling.fit(X, per_feature=self.architecture == "dense")
-        if self.loss == "bce" and self.scaling_.mode != "unit":
-            raise ValueError(
-                "loss='bce' needs data in [0, 1]; these data range over "
-                f"[{X.min():.4g}, {X.max():.4g}]. Use loss='mse' or 'auto'."
-            )
+        self.image_shape_, self.input_shape_, self.scaling_ = image_shape, sample_shape, scaling
         self.loss_ = "mse" if self.loss == "auto" else self.loss
 
-        data = _to_tensor(self.scaling_.transform(X))
+        data = _to_tensor(scaling.transform(X))
         train_x, val_x = self._split(data, rng)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.network_ = build_network(self.architecture, **self._network_config(X, hidden))
         self.network_.to(device)
+        budget = self.max_time
+        if budget is not None:
+            budget -= time.perf_counter() - start
         settings = TrainSettings(
             epochs=self.epochs,
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
-            max_time=None
-            if self.max_time is None
-            else self.max_time - (time.perf_counter() - start),
+            max_time=budget,
             patience=self.patience,
             verbose=bool(self.verbose),
         )
@@ -378,7 +390,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
                 else None
             ),
             "input_shape": self.input_shape_,
-            "image_shape": getattr(self, "image_shape_", None),
+            "image_shape": self.image_shape_,
             "network": network_spec(self.network_),
             "scaling_mode": self.scaling_.mode,
             "loss": self.loss_,
@@ -395,8 +407,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         if state["feature_names_in"] is not None:
             self.feature_names_in_ = np.asarray(state["feature_names_in"], dtype=object)
         self.input_shape_ = None if state["input_shape"] is None else tuple(state["input_shape"])
-        if state["image_shape"] is not None:
-            self.image_shape_ = tuple(state["image_shape"])
+        self.image_shape_ = None if state["image_shape"] is None else tuple(state["image_shape"])
         self.scaling_ = Scaling(
             state["scaling_mode"], tensors["scaling.mean"].numpy(), tensors["scaling.scale"].numpy()
         )
