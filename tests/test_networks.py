@@ -28,6 +28,11 @@ def test_network_contract(name):
     # Gradients reach every parameter.
     net(x).pow(2).mean().backward()
     assert all(p.grad is not None for p in net.parameters())
+    # The output bias can start the decoder at a given mean output.
+    target = torch.linspace(-1, 1, n_features)
+    net.init_output_bias(target)
+    zero_code = net.decode(torch.zeros(1, 3))
+    assert zero_code.shape == (1, n_features)
     # The spec rebuilds an identical module.
     spec = network_spec(net)
     twin = build_network(spec["name"], **spec["config"])
@@ -36,7 +41,18 @@ def test_network_contract(name):
 
 
 @pytest.mark.parametrize("size", [(1, 1), (2, 3), (7, 7), (28, 28), (31, 17)])
-def test_conv_output_size_matches_any_input_size(size):
-    net = build_network("conv", image_shape=(1, *size), latent_dim=2, hidden_dims=(2, 2, 2))
+@pytest.mark.parametrize("stages", [(), (2,), (2, 2, 2)])
+def test_conv_output_size_matches_any_input_size(size, stages):
+    net = build_network("conv", image_shape=(1, *size), latent_dim=2, hidden_dims=stages)
     x = torch.rand(2, size[0] * size[1])
     assert net(x).shape == x.shape
+
+
+@pytest.mark.parametrize("name", sorted(NETWORKS))
+def test_outputs_are_unbounded_before_the_estimator_adds_any_activation(name):
+    # The last layer must be linear: the estimator decides on sigmoid or identity.
+    torch.manual_seed(0)
+    net = build_network(name, **{**CONFIGS[name], "hidden_dims": ()})
+    n_features = CONFIGS[name].get("n_features") or 3 * 11 * 6
+    out = net(torch.randn(64, n_features) * 10)
+    assert out.min() < 0 < out.max()

@@ -19,10 +19,6 @@ from .networks import ACTIVATIONS, build_network, network_spec
 from .scaling import Scaling
 from .training import TrainSettings, resolve_device, train
 
-# One wide hidden layer trains best per second of compute on image-like data: on
-# Fashion-MNIST with a 60 s budget, (512,) beat (512, 256) and (1024, 256) (see
-# benchmarks/fashion_mnist_quality.py).
-_DEFAULT_HIDDEN = {"dense": (512,), "conv": (32, 64)}
 _INFERENCE_BATCH = 4096
 
 
@@ -209,6 +205,11 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.network_ = build_network(self.architecture, **self._network_config(X, hidden))
+        if scaling.mode == "unit":
+            # Start from the mean image rather than from sigmoid(0) = 0.5 everywhere:
+            # a consistent ~1 % lower test MSE on Fashion-MNIST within a 60 s budget.
+            mean = torch.from_numpy(X.mean(axis=0, dtype=np.float64)).float()
+            self.network_.init_output_bias(torch.logit(mean.clamp(1e-3, 1 - 1e-3)))
         self.network_.to(device)
         budget = self.max_time
         if budget is not None:
@@ -240,19 +241,17 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         order = torch.from_numpy(rng.permutation(len(data)))
         return data[order[n_val:]], data[order[:n_val]]
 
-    def _network_config(self, X: np.ndarray, hidden: tuple[int, ...]) -> dict[str, Any]:
-        config = {
-            "latent_dim": self.latent_dim,
-            "hidden_dims": hidden,
-            "activation": self.activation,
-        }
+    def _network_config(self, X: np.ndarray, hidden: tuple[int, ...] | None) -> dict[str, Any]:
+        config = {"latent_dim": self.latent_dim, "activation": self.activation}
+        if hidden is not None:
+            config["hidden_dims"] = hidden
         if self.architecture == "conv":
             return {**config, "image_shape": self.image_shape_}
         return {**config, "n_features": X.shape[1]}
 
-    def _check_hidden_dims(self) -> tuple[int, ...]:
+    def _check_hidden_dims(self) -> tuple[int, ...] | None:
         if self.hidden_dims is None:
-            return _DEFAULT_HIDDEN[self.architecture]
+            return None  # the network's own default (see its config)
         dims = tuple(self.hidden_dims)
         if not all(isinstance(d, Integral) and not isinstance(d, bool) and d >= 1 for d in dims):
             raise ValueError(

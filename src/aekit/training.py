@@ -84,7 +84,6 @@ def train(
     *,
     settings: TrainSettings,
     generator: torch.Generator,
-    val_loss_fn: LossFn | None = None,
 ) -> dict[str, list[float]]:
     """Optimise ``module`` on ``X`` and return the per-epoch history.
 
@@ -92,7 +91,6 @@ def train(
     without improvement of the validation loss and the best weights are restored.
     """
     start_time = time.perf_counter()
-    val_loss_fn = val_loss_fn or loss_fn
     s = settings
     optimizer = _make_optimizer(module, s.learning_rate)
     n = len(X)
@@ -152,7 +150,7 @@ def train(
                     f"training diverged at epoch {epoch + 1} (loss is {train_loss}); the last "
                     "good weights were restored. Try a lower learning_rate."
                 )
-            val_loss = evaluate(module, val_loss_fn, X_val) if X_val is not None else math.nan
+            val_loss = evaluate(module, loss_fn, X_val) if X_val is not None else math.nan
             history["epoch"].append(epoch + 1)
             history["train_loss"].append(train_loss)
             history["val_loss"].append(val_loss)

@@ -1,5 +1,8 @@
 """Network registry: one architecture name -> one (config, module) pair.
 
+Every network maps flat rows (n, n_features) to codes and back, and offers
+``encode``, ``decode`` (pre-activation output), ``forward`` and ``init_output_bias``.
+
 Estimators never construct networks directly; they go through :func:`build_network`,
 and model files store the name plus the config dict, so loading rebuilds the same
 module without unpickling anything.

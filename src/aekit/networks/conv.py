@@ -20,7 +20,7 @@ class ConvConfig:
     image_shape: tuple[int, int, int]  # (channels, height, width)
     latent_dim: int = 32  # width of the code
     hidden_dims: tuple[int, ...] = (32, 64)  # channels per stride-2 stage
-    activation: str = "relu"
+    activation: str = "silu"
 
 
 def _halve(size: int) -> int:
@@ -50,22 +50,27 @@ class ConvAutoencoder(nn.Module):
             ]
         self.encoder = nn.Sequential(*enc, nn.Flatten(), nn.Linear(flat, config.latent_dim))
 
-        dec: list[nn.Module] = [
-            nn.Linear(config.latent_dim, flat),
-            make_activation(config.activation),
-        ]
+        self.decoder_input = nn.Linear(config.latent_dim, flat)
+        stages: list[nn.Module] = []
         for i in range(len(config.hidden_dims), 0, -1):
             (h_out, w_out), (h_in, w_in) = sizes[i - 1], sizes[i]
             padding = (h_out - 2 * h_in + 1, w_out - 2 * w_in + 1)
-            dec.append(
+            stages += [
+                make_activation(config.activation),
                 nn.ConvTranspose2d(
                     channels[i], channels[i - 1], 3, stride=2, padding=1, output_padding=padding
-                )
-            )
-            if i > 1:
-                dec.append(make_activation(config.activation))
-        self.decoder_stages = nn.Sequential(*dec[2:])
-        self.decoder_input = nn.Sequential(*dec[:2])
+                ),
+            ]
+        self.decoder_stages = nn.Sequential(*stages)
+
+    @torch.no_grad()
+    def init_output_bias(self, value: torch.Tensor) -> None:
+        """Start the decoder near ``value`` (flat, n_features): per channel when convolutional."""
+        last = self.decoder_stages[-1] if len(self.decoder_stages) else self.decoder_input
+        if isinstance(last, nn.Linear):
+            last.bias.copy_(value)
+        else:
+            last.bias.copy_(value.view(self.config.image_shape[0], -1).mean(dim=1))
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x.view(-1, *self.config.image_shape))

@@ -14,8 +14,11 @@ from .layers import make_activation
 class DenseConfig:
     n_features: int  # width of the (flattened) input
     latent_dim: int = 32  # width of the code
-    hidden_dims: tuple[int, ...] = (512, 256)  # encoder widths; the decoder runs them backwards
-    activation: str = "relu"
+    # Encoder widths; the decoder runs them backwards. One wide layer trains best per
+    # second of compute on image-like data: with a 60 s budget on Fashion-MNIST, (512,)
+    # beat (512, 256) and (1024, 256) (benchmarks/fashion_mnist_quality.py).
+    hidden_dims: tuple[int, ...] = (512,)
+    activation: str = "silu"
 
 
 def _mlp(widths: list[int], activation: str) -> nn.Sequential:
@@ -36,6 +39,11 @@ class DenseAutoencoder(nn.Module):
         widths = [config.n_features, *config.hidden_dims, config.latent_dim]
         self.encoder = _mlp(widths, config.activation)
         self.decoder = _mlp(widths[::-1], config.activation)
+
+    @torch.no_grad()
+    def init_output_bias(self, value: torch.Tensor) -> None:
+        """Start the decoder at ``value`` (n_features,), the pre-activation mean output."""
+        self.decoder[-1].bias.copy_(value)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)
