@@ -141,3 +141,11 @@ def test_console_script_runs_as_a_subprocess(tmp_path):
     bad = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr and "already exists" in bad.stderr
+
+
+def test_usage_mistakes_are_one_line_too(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["train", "data.npy"])  # no -o
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "-o/--output" in err and "--help" in err

@@ -33,3 +33,12 @@ def test_torch_is_a_range_in_the_package_and_pinned_for_ci():
     assert "torch==2.13.0" in pins
     assert "all" in project["optional-dependencies"] and "dev" in project["optional-dependencies"]
     assert project["scripts"]["aekit"] == "aekit.cli:main"
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import aekit.autoencoder
+
+    result = doctest.testmod(aekit.autoencoder, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -197,8 +197,15 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 
 # ---------------------------------------------------------------- parser
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line (with where to look), like every error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="aekit", description="Autoencoders as an everyday tool.")
+    parser = _Parser(prog="aekit", description="Autoencoders as an everyday tool.")
     parser.add_argument("--version", action="version", version=f"aekit {__version__}")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
