@@ -9,7 +9,7 @@ The bare loop is what one writes by hand: tensor indexing with a shuffled permut
 ``torch.optim.Adam`` with its defaults. A second bare loop with ``fused=True`` is
 timed too, to show how much of the difference is the optimiser kernel.
 
-    python benchmarks/throughput.py [--epochs 2] [--rounds 5]
+    python benchmarks/throughput.py [--epochs 2] [--rounds 7]
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def aekit_fit(X_np: np.ndarray, epochs: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     X, _ = load_fashion_mnist("train")
     n = len(X) * args.epochs
