@@ -162,3 +162,12 @@ def test_save_before_fit(tmp_path):
     with pytest.raises(NotFittedError):
         Autoencoder().save(tmp_path / "m.aek")
     assert not (tmp_path / "m.aek").exists()
+
+
+def test_saved_file_has_the_usual_permissions(saved):
+    import os
+
+    _, path = saved
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask

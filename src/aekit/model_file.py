@@ -57,6 +57,12 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename.
 
@@ -65,6 +71,8 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # mkstemp makes the file private (0600); give it the mode a plain open() would.
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else _default_mode())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
