@@ -171,3 +171,25 @@ def test_saved_file_has_the_usual_permissions(saved):
     umask = os.umask(0)
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_a_model_trained_for_the_gpu_loads_where_there_is_none(saved, unit_data):
+    ae, path = saved
+    _rewrite_header(path, lambda h: h["params"].update(device="cuda"))
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is available here")
+    loaded = aekit.load(path)
+    assert loaded.device == "cuda"
+    assert np.array_equal(loaded.transform(unit_data), ae.transform(unit_data))
+
+
+def test_missing_header_fields_are_a_clear_error(saved, capsys):
+    from aekit.cli import main
+
+    _, path = saved
+    _rewrite_header(path, lambda h: h.update(state={"loss": "mse"}))
+    with pytest.raises(ModelFileError, match="inconsistent"):
+        aekit.load(path)
+    assert main(["info", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "damaged" in err and str(path) in err

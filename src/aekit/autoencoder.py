@@ -417,7 +417,11 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         network = build_network(spec["name"], **spec["config"])
         weights = {k[len("network.") :]: v for k, v in tensors.items() if k.startswith("network.")}
         network.load_state_dict(weights)
-        self.network_ = network.to(resolve_device(self.device)).eval()
+        try:
+            device = resolve_device(self.device)
+        except ValueError:  # trained on a GPU, loaded where there is none
+            device = torch.device("cpu")
+        self.network_ = network.to(device).eval()
 
 
 def _to_tensor(X: np.ndarray) -> torch.Tensor:

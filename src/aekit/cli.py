@@ -167,20 +167,30 @@ def cmd_info(args: argparse.Namespace) -> None:
     if args.json:
         print(json.dumps(header, indent=2))
         return
+    try:
+        lines = _info_lines(args.model, header)
+    except (KeyError, TypeError, AttributeError):
+        raise CLIError(f"{args.model}: the aekit header is damaged (fields missing).") from None
+    print("\n".join(lines))
+
+
+def _info_lines(model: str, header: dict[str, Any]) -> list[str]:
     state, history = header["state"], header["state"].get("history", {})
-    print(
-        f"{args.model}: {header['estimator']} (aekit {header.get('aekit_version')}, "
-        f"format {header['format_version']})"
-    )
-    print(f"  network     {state['network']['name']} {state['network']['config']}")
-    print(f"  features    {state['n_features_in']}   latent_dim {header['params']['latent_dim']}")
-    print(f"  scaling     {state['scaling_mode']}   loss {state['loss']}")
+    network = state["network"]
+    lines = [
+        f"{model}: {header['estimator']} (aekit {header.get('aekit_version')}, "
+        f"format {header['format_version']})",
+        f"  network     {network['name']} {network['config']}",
+        f"  features    {state['n_features_in']}   latent_dim {header['params']['latent_dim']}",
+        f"  scaling     {state['scaling_mode']}   loss {state['loss']}",
+    ]
     if history.get("epoch"):
-        print(
+        lines.append(
             f"  trained     {history['epoch'][-1]} epochs in {state['training_time']:.1f}s; "
             f"final train loss {history['train_loss'][-1]:.5g}"
         )
-    print("  parameters  " + ", ".join(f"{k}={v!r}" for k, v in header["params"].items()))
+    lines.append("  parameters  " + ", ".join(f"{k}={v!r}" for k, v in header["params"].items()))
+    return lines
 
 
 def cmd_demo(args: argparse.Namespace) -> None:

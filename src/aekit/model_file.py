@@ -111,13 +111,13 @@ def load(path: str | os.PathLike) -> Any:
     cls = _registry()[header["estimator"]]
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in header["params"].items()}
     try:
+        tensors = load_tensors(data)
+    except (SafetensorError, ValueError, RuntimeError) as exc:
+        raise ModelFileError(path, f"tensor data is damaged ({exc}).") from None
+    try:
         estimator = cls(**params)
-        try:
-            tensors = load_tensors(data)
-        except (SafetensorError, ValueError, RuntimeError) as exc:
-            raise ModelFileError(path, f"tensor data is damaged ({exc}).") from None
         estimator._load_file_state(header["state"], tensors)
-    except (KeyError, TypeError, RuntimeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as exc:
         raise ModelFileError(path, f"the model description is inconsistent ({exc!r}).") from None
     return estimator
 
