@@ -256,13 +256,17 @@ def test_bce_needs_unit_data(table_data):
         Autoencoder(loss="bce", epochs=1).fit(table_data)
 
 
-def test_unavailable_cuda_is_a_clear_error(unit_data):
+def test_unavailable_or_unknown_devices_are_clear_errors(unit_data):
     import torch
 
-    if torch.cuda.is_available():
-        pytest.skip("CUDA is available here")
-    with pytest.raises(ValueError, match="CUDA"):
-        Autoencoder(device="cuda", epochs=1).fit(unit_data)
+    for device in ("tpu", "banana", "xla"):
+        with pytest.raises(ValueError, match="device="):
+            Autoencoder(device=device, epochs=1).fit(unit_data)
+    with pytest.raises(ValueError, match="CUDA device"):
+        Autoencoder(device=f"cuda:{torch.cuda.device_count()}", epochs=1).fit(unit_data)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA"):
+            Autoencoder(device="cuda", epochs=1).fit(unit_data)
 
 
 def test_wrong_widths_after_fit(unit_data):

@@ -37,12 +37,26 @@ class TrainSettings:
 
 
 def resolve_device(device: str) -> torch.device:
-    """Map ``"auto"`` to CUDA when present, else CPU; check an explicit choice exists."""
+    """Map ``"auto"`` to CUDA when present, else CPU; check an explicit choice exists here."""
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} was requested but CUDA is not available here.")
-    return torch.device(device)
+    try:
+        resolved = torch.device(device)
+    except RuntimeError:
+        raise ValueError(
+            f"device={device!r} is not a device name; use 'auto', 'cpu', 'cuda' or 'cuda:N'."
+        ) from None
+    if resolved.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0 or (resolved.index or 0) >= count:
+            raise ValueError(
+                f"device={device!r} was requested but this machine has {count} CUDA device(s)."
+            )
+    elif resolved.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError("device='mps' was requested but MPS is not available here.")
+    elif resolved.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device={device!r} is not supported; use 'auto', 'cpu' or 'cuda'.")
+    return resolved
 
 
 def learning_rate_factor(progress: float, warmup: float) -> float:
