@@ -289,7 +289,7 @@ def test_not_fitted():
 def test_verbose_shows_a_progress_bar_with_the_loss(unit_data, capsys):
     Autoencoder(latent_dim=3, verbose=True, **FAST).fit(unit_data)
     err = capsys.readouterr().err
-    assert "loss=" in err and "step" in err
+    assert "loss=" in err and "epoch=" in err and "%" in err
     Autoencoder(latent_dim=3, **FAST).fit(unit_data)
     assert capsys.readouterr().err == ""
 

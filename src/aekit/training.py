@@ -121,9 +121,9 @@ def train(
     # else those of the last finished epoch.
     fallback = copy.deepcopy(module.state_dict())
     step = 0
-    bar = tqdm(
-        total=total_steps, disable=not s.verbose, unit="step", leave=False, dynamic_ncols=True
-    )
+    # The bar counts percent of the run as the schedule sees it (steps or time, whichever
+    # is further along), so it ends at 100 % under max_time too.
+    bar = tqdm(total=100, disable=not s.verbose, unit="%", leave=False, dynamic_ncols=True)
     try:
         for epoch in range(s.epochs):
             module.train()
@@ -151,10 +151,9 @@ def train(
                 running += loss.detach() * len(xb)
                 seen += len(xb)
                 step += 1
-                if s.verbose:
-                    bar.update(1)
-                    if step % 20 == 0:
-                        bar.set_postfix(loss=f"{float(running) / seen:.4g}", refresh=False)
+                if s.verbose and step % 20 == 0:
+                    bar.update(min(100, int(100 * progress)) - bar.n)
+                    bar.set_postfix(epoch=epoch + 1, loss=f"{float(running) / seen:.4g}")
             if seen == 0:
                 break
             train_loss = float(running) / seen
@@ -171,7 +170,7 @@ def train(
             history["learning_rate"].append(lr)
             history["time"].append(time.perf_counter() - start_time)
             if s.verbose:
-                post = {"loss": f"{train_loss:.4g}"}
+                post = {"epoch": epoch + 1, "loss": f"{train_loss:.4g}"}
                 if X_val is not None:
                     post["val_loss"] = f"{val_loss:.4g}"
                 if s.max_time is not None:
