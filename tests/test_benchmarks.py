@@ -26,3 +26,20 @@ def test_throughput_loops_run_on_tiny_data():
 def test_quality_script_imports():
     bench = _module("fashion_mnist_quality")
     assert bench.mse(np.zeros(3), np.ones(3)) == 1.0
+
+
+def test_throughput_compares_the_same_network():
+    from aekit.networks import build_network
+
+    bench = _module("throughput")
+    ours = build_network(
+        "dense", n_features=784, latent_dim=32, hidden_dims=(512, 256), activation="relu"
+    )
+    bare = bench.bare_network()
+
+    def leaves(net):
+        return [type(m).__name__ for m in net.modules() if not list(m.children())]
+
+    # aekit applies the sigmoid in the loss / output step, the bare network as a layer.
+    assert leaves(ours) == leaves(bare)[:-1] and leaves(bare)[-1] == "Sigmoid"
+    assert [p.shape for p in ours.parameters()] == [p.shape for p in bare.parameters()]
