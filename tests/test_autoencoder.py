@@ -161,6 +161,10 @@ def test_conv_needs_an_image_shape():
         Autoencoder(architecture="conv", epochs=1).fit(X)
     with pytest.raises(ValueError, match="holds 16 values"):
         Autoencoder(architecture="conv", image_shape=(4, 4), epochs=1).fit(X)
+    with pytest.raises(ValueError, match="must hold ints"):
+        Autoencoder(architecture="conv", image_shape=(2.5, 12), epochs=1).fit(X)
+    with pytest.raises(ValueError, match="positive ints"):
+        Autoencoder(architecture="conv", image_shape=(0, 5, 6), epochs=1).fit(X)
 
 
 # ---------------------------------------------------------------- sklearn integration

@@ -269,6 +269,8 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
                     "features are not a square image. Pass image_shape or image arrays."
                 )
             shape = (side, side)
+        if not all(isinstance(s, Integral) and not isinstance(s, bool) for s in shape):
+            raise ValueError(f"image_shape must hold ints; got {shape!r}.")
         shape = tuple(int(s) for s in shape)
         if len(shape) == 2:
             shape = (1, *shape)
