@@ -85,6 +85,7 @@ def test_existing_output_needs_force(tmp_path, csv_table, capsys):
         (["decode", "{model}", "{narrow}", "-o", "{out}"], "latent_dim"),
         (["evaluate", "{missing}", "{data}"], "no such model file"),
         (["info", "{garbage}"], "not an aekit model file"),
+        (["encode", "{model}", "{data}", "-o", "{out}.txt"], "unknown output format"),
     ],
 )
 def test_errors_are_one_line_exit_2(tmp_path, capsys, argv, match):

@@ -25,8 +25,16 @@ class CLIError(Exception):
 
 
 # ---------------------------------------------------------------- helpers
-def _check_output(path: str | Path, force: bool) -> Path:
+ARRAY_FORMATS = (".npy", ".csv")
+
+
+def _check_output(path: str | Path, force: bool, formats: Sequence[str] = ()) -> Path:
+    """Refuse an output we may not write, before any work is spent on it."""
     path = Path(path)
+    if formats and path.suffix.lower() not in formats:
+        raise CLIError(
+            f"{path}: unknown output format {path.suffix!r} (use {' or '.join(formats)})."
+        )
     if path.exists() and not force:
         raise CLIError(f"{path} already exists; pass --force to overwrite it.")
     if path.is_dir():
@@ -36,6 +44,7 @@ def _check_output(path: str | Path, force: bool) -> Path:
 
 
 def _write_array(path: Path, array: np.ndarray, columns: Sequence[str] | None = None) -> None:
+    """Write ``array`` as .csv (flattened rows, ``columns`` as header) or else as .npy."""
     from .model_file import write_atomic
 
     if path.suffix.lower() == ".csv":
@@ -46,12 +55,10 @@ def _write_array(path: Path, array: np.ndarray, columns: Sequence[str] | None = 
             buffer, index=False, header=columns is not None
         )
         write_atomic(path, buffer.getvalue().encode())
-    elif path.suffix.lower() == ".npy":
+    else:
         buffer = io.BytesIO()
         np.save(buffer, array, allow_pickle=False)
         write_atomic(path, buffer.getvalue())
-    else:
-        raise CLIError(f"{path}: unknown output format {path.suffix!r} (use .npy or .csv).")
 
 
 def _first_line(exc: BaseException) -> str:
@@ -73,12 +80,6 @@ def _progress(args: argparse.Namespace) -> bool:
     if getattr(args, "quiet", False):
         return False
     return bool(getattr(args, "verbose", False) or sys.stderr.isatty())
-
-
-def _load_model(path: str):
-    from .model_file import load
-
-    return load(path)
 
 
 # ---------------------------------------------------------------- verbs
@@ -121,22 +122,23 @@ def cmd_train(args: argparse.Namespace) -> None:
 def _apply(model_path: str, source: str, method: str) -> tuple[Any, Any]:
     """Load a model and run one of its methods on the data in ``source``."""
     from .data import read_data
+    from .model_file import load
 
-    model = _load_model(model_path)
+    model = load(model_path)
     data = read_data(source)
     with _about(source):
         return model, getattr(model, method)(data)
 
 
 def cmd_encode(args: argparse.Namespace) -> None:
-    out = _check_output(args.output, args.force)
+    out = _check_output(args.output, args.force, ARRAY_FORMATS)
     model, codes = _apply(args.model, args.data, "transform")
     _write_array(out, codes, list(model.get_feature_names_out()))
     print(f"wrote {codes.shape[0]} codes of width {codes.shape[1]} to {out}")
 
 
 def cmd_decode(args: argparse.Namespace) -> None:
-    out = _check_output(args.output, args.force)
+    out = _check_output(args.output, args.force, ARRAY_FORMATS)
     model, X = _apply(args.model, args.codes, "inverse_transform")
     names = getattr(model, "feature_names_in_", None)
     _write_array(out, X, None if names is None else list(names))
