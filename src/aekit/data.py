@@ -29,7 +29,6 @@ FASHION_MNIST_FILES = {
     "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
 }
 SYSTEM_DIRS = [Path("/usr/share/datasets/fashion-mnist")]  # Debian's dataset-fashion-mnist
-BUILTIN = ("digits", "fashion-mnist", "fashion-mnist-test")
 _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
@@ -123,10 +122,8 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 def read_data(spec: str | os.PathLike) -> Any:
     """Load ``DATA`` as the command line understands it: an array or a DataFrame."""
     name = str(spec)
-    if name == "digits":
-        return load_digits()[0]
-    if name in ("fashion-mnist", "fashion-mnist-test"):
-        return load_fashion_mnist("test" if name.endswith("test") else "train")[0]
+    if name in BUILTIN:
+        return BUILTIN[name]()
     path = Path(name)
     if not path.is_file():
         known = ", ".join(BUILTIN)
@@ -141,6 +138,13 @@ def read_data(spec: str | os.PathLike) -> Any:
     raise DataError(
         f"{path}: unknown data format {path.suffix!r} (use .npy, .npz, .csv, .parquet, IDX)."
     )
+
+
+BUILTIN = {  # data set names the command line accepts as DATA
+    "digits": lambda: load_digits()[0],
+    "fashion-mnist": lambda: load_fashion_mnist("train")[0],
+    "fashion-mnist-test": lambda: load_fashion_mnist("test")[0],
+}
 
 
 def _read_npy(path: Path) -> np.ndarray:
