@@ -80,6 +80,7 @@ def test_existing_output_needs_force(tmp_path, csv_table, capsys):
         (["train", "{nan}", "-o", "{out}"], "NaN"),
         (["train", "{data}", "-o", "{out}", "--epochs", "0"], "epochs"),
         (["train", "{data}", "-o", "{out}", "--learning-rate", "-1"], "learning_rate"),
+        (["train", "{missing}", "-o", "{out}", "--epochs", "0"], "epochs"),  # flags first
         (["encode", "{garbage}", "{data}", "-o", "{out}"], "not an aekit model file"),
         (["encode", "{model}", "{narrow}", "-o", "{out}"], "features"),
         (["decode", "{model}", "{narrow}", "-o", "{out}"], "latent_dim"),

@@ -83,19 +83,20 @@ def _progress(args: argparse.Namespace) -> bool:
 
 
 # ---------------------------------------------------------------- verbs
-_TRAIN_FLAGS = {  # argparse dest -> Autoencoder parameter
-    "latent_dim": "latent_dim",
-    "architecture": "architecture",
-    "hidden_dims": "hidden_dims",
-    "image_shape": "image_shape",
-    "epochs": "epochs",
-    "batch_size": "batch_size",
-    "learning_rate": "learning_rate",
-    "max_time": "max_time",
-    "validation_fraction": "validation_fraction",
-    "seed": "random_state",
-    "device": "device",
-}
+# Autoencoder parameters that `aekit train` takes as flags (each flag's dest is the name).
+_TRAIN_PARAMS = (
+    "latent_dim",
+    "architecture",
+    "hidden_dims",
+    "image_shape",
+    "epochs",
+    "batch_size",
+    "learning_rate",
+    "max_time",
+    "validation_fraction",
+    "random_state",
+    "device",
+)
 
 
 def cmd_train(args: argparse.Namespace) -> None:
@@ -103,12 +104,12 @@ def cmd_train(args: argparse.Namespace) -> None:
     from .data import read_data
 
     out = _check_output(args.output, args.force)
-    X = read_data(args.data)
     # Flags left out keep the estimator's own defaults: they are defined once, there.
-    given = {name: getattr(args, flag) for flag, name in _TRAIN_FLAGS.items()}
+    given = {name: getattr(args, name) for name in _TRAIN_PARAMS}
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in given.items() if v is not None}
     model = Autoencoder(**params, verbose=_progress(args))
-    model._validate_params()  # a bad flag is about the flag, not the data
+    model._validate_params()  # a bad flag is about the flag, not the data: say so before reading
+    X = read_data(args.data)
     with _about(args.data):
         model.fit(X)
     model.save(out)
@@ -246,8 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
         "data", metavar="DATA", help="file (.npy .npz .csv .parquet IDX) or data set name"
     )
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file to write")
-    p.add_argument("--latent-dim", type=int, help="code width (default 32)")
-    p.add_argument("--architecture", "--model", choices=["dense", "conv"], help="default dense")
+    p.add_argument("--latent-dim", type=int, help="code width")
+    p.add_argument("--architecture", "--model", choices=["dense", "conv"])
     p.add_argument("--hidden-dims", type=int, nargs="+", metavar="N")
     p.add_argument("--image-shape", type=int, nargs="+", metavar="N", help="H W or C H W")
     p.add_argument("--epochs", type=int)
@@ -256,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-time", type=float, help="training budget in seconds")
     p.add_argument("--validation-fraction", type=float)
     p.add_argument("--device", help="auto (default), cpu, cuda or cuda:N")
-    p.add_argument("--seed", type=int, help="random seed (reproducible on CPU)")
+    p.add_argument("--seed", type=int, dest="random_state", help="reproducible on CPU")
     p.add_argument("--force", action="store_true", help="overwrite MODEL if it exists")
     progress_flags(p)
 
