@@ -9,7 +9,7 @@ from aekit.networks import build_network
 from aekit.training import TrainingDiverged, TrainSettings, learning_rate_factor, train
 
 
-def _mse(net, xb):
+def _mse(net, xb, progress=1.0):
     return torch.nn.functional.mse_loss(net(xb), xb)
 
 
@@ -46,7 +46,7 @@ def test_divergence_restores_weights_and_says_what_to_do():
     X = torch.rand(32, 4)
     calls = {"n": 0}
 
-    def exploding(net, xb):
+    def exploding(net, xb, progress):
         calls["n"] += 1
         loss = _mse(net, xb)
         return loss * float("nan") if calls["n"] > 4 else loss

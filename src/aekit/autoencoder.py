@@ -9,13 +9,14 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from .corruption import NOISE_TYPES, check_noise
 from .networks import ACTIVATIONS, build_network, network_spec
+from .objective import BOTTLENECKS, Objective
 from .scaling import Scaling
 from .training import TrainSettings, resolve_device, train
 
@@ -50,6 +51,26 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         Reconstruction loss. Data in [0, 1] is modelled with a sigmoid output, other
         data is standardised first; ``"auto"`` uses mean squared error in both cases.
         ``"bce"`` (binary cross-entropy) needs data in [0, 1].
+    noise : float, default=0.0
+        Corruption level while training (a denoising autoencoder); 0 turns it off.
+        Applied where the network works: to the data itself when it lies in [0, 1],
+        else to standardised data. ``transform`` always sees the data as given, so
+        ``inverse_transform(transform(noisy))`` denoises.
+    noise_type : {"gaussian", "masking", "salt_pepper"}, default="gaussian"
+        ``"gaussian"``: add noise of standard deviation ``noise`` (clipped to [0, 1]
+        for data in [0, 1]); ``"masking"``: zero a ``noise`` fraction of the inputs
+        (the feature mean for standardised data); ``"salt_pepper"``: set a ``noise``
+        fraction to the feature's minimum or maximum.
+    sparsity : float, default=0.0
+        Weight of the sparsity penalty: ``sparsity * mean_i sum_j |z_ij|`` (L1 on the
+        code), or, with ``sparsity_target``, the weight of the KL form.
+    sparsity_target : float in (0, 1), default=None
+        Target mean activation rho of sigmoid code units: the code becomes
+        ``sigmoid(h)`` and the penalty is ``sum_j KL(rho || mean_i z_ij)``. Needs
+        ``sparsity > 0``.
+    contractive : float, default=0.0
+        Weight of the contractive penalty ``mean_i ||dz_i/dx_i||_F^2`` (exact: closed
+        form for a dense encoder of one hidden layer, batched autograd otherwise).
     epochs : int, default=100
         Maximum number of passes over the data.
     batch_size : int, default=256
@@ -93,6 +114,10 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     training_time_ : float
         Seconds spent in the training loop.
 
+    See Also
+    --------
+    VariationalAutoencoder : the same estimator with a Gaussian bottleneck.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -112,6 +137,11 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         "image_shape": [None, tuple, list],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "loss": [StrOptions({"auto", "mse", "bce"})],
+        "noise": [Interval(Real, 0, None, closed="left")],
+        "noise_type": [StrOptions(set(NOISE_TYPES))],
+        "sparsity": [Interval(Real, 0, None, closed="left")],
+        "sparsity_target": [None, Interval(Real, 0, 1, closed="neither")],
+        "contractive": [Interval(Real, 0, None, closed="left")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -132,6 +162,11 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         image_shape: tuple[int, ...] | None = None,
         activation: str = "silu",
         loss: str = "auto",
+        noise: float = 0.0,
+        noise_type: str = "gaussian",
+        sparsity: float = 0.0,
+        sparsity_target: float | None = None,
+        contractive: float = 0.0,
         epochs: int = 100,
         batch_size: int = 256,
         learning_rate: float = 5e-3,
@@ -148,6 +183,11 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         self.image_shape = image_shape
         self.activation = activation
         self.loss = loss
+        self.noise = noise
+        self.noise_type = noise_type
+        self.sparsity = sparsity
+        self.sparsity_target = sparsity_target
+        self.contractive = contractive
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -178,6 +218,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         previous = {k: v for k, v in vars(self).items() if k.endswith("_")}
         try:
             self._validate_params()
+            self._check_settings()
             X, sample_shape = self._check_input(X, reset=True)
             device = resolve_device(self.device)
             hidden = self._check_hidden_dims()
@@ -198,10 +239,11 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         self.image_shape_, self.input_shape_, self.scaling_ = image_shape, sample_shape, scaling
-        self.loss_ = "mse" if self.loss == "auto" else self.loss
+        self.loss_ = self._resolve_loss(scaling)
 
         data = _to_tensor(scaling.transform(X))
         train_x, val_x = self._split(data, rng)
+        train_x = train_x.to(device)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.network_ = build_network(self.architecture, **self._network_config(X, hidden))
@@ -222,11 +264,17 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             patience=self.patience,
             verbose=bool(self.verbose),
         )
+        objective = self._objective(
+            generator=torch.Generator(device=device).manual_seed(seed),
+            # The data's range in network space, for salt-and-pepper noise.
+            noise_low=0.0 if scaling.mode == "unit" else train_x.amin(dim=0),
+            noise_high=1.0 if scaling.mode == "unit" else train_x.amax(dim=0),
+        )
         train_start = time.perf_counter()
         self.history_ = train(
             self.network_,
-            self._loss,
-            train_x.to(device),
+            objective,
+            train_x,
             None if val_x is None else val_x.to(device),
             settings=settings,
             generator=torch.Generator().manual_seed(seed),
@@ -241,8 +289,45 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         order = torch.from_numpy(rng.permutation(len(data)))
         return data[order[n_val:]], data[order[:n_val]]
 
+    # ------------------------------------------------------------------ variants
+    # A subclass (VariationalAutoencoder) changes these, and nothing else.
+    def _check_settings(self) -> None:
+        """Checks that span several parameters (the constraints table checks each)."""
+        check_noise(self.noise, self.noise_type)
+        if self.sparsity_target is not None and self.sparsity == 0:
+            raise ValueError(
+                "sparsity_target needs sparsity > 0, the weight of its KL penalty "
+                "(try sparsity=1e-3)."
+            )
+
+    def _bottleneck(self) -> str:
+        return "deterministic" if self.sparsity_target is None else "sigmoid"
+
+    def _resolve_loss(self, scaling: Scaling) -> str:
+        return "mse" if self.loss == "auto" else self.loss
+
+    def _objective(self, **fit_only: Any) -> Objective:
+        """The loss and the code of this model; ``fit_only``: noise range and generator."""
+        return Objective(
+            latent_dim=self.latent_dim,
+            loss=self.loss_,
+            unit=self.scaling_.mode == "unit",
+            bottleneck=self._bottleneck(),
+            noise=self.noise,
+            noise_type=self.noise_type,
+            sparsity=self.sparsity,
+            sparsity_target=self.sparsity_target,
+            contractive=self.contractive,
+            **fit_only,
+        )
+
+    # ------------------------------------------------------------------ helpers
     def _network_config(self, X: np.ndarray, hidden: tuple[int, ...] | None) -> dict[str, Any]:
-        config = {"latent_dim": self.latent_dim, "activation": self.activation}
+        config = {
+            "latent_dim": self.latent_dim,
+            "activation": self.activation,
+            "code_params": BOTTLENECKS[self._bottleneck()],
+        }
         if hidden is not None:
             config["hidden_dims"] = hidden
         if self.architecture == "conv":
@@ -285,16 +370,6 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             )
         return shape
 
-    # ------------------------------------------------------------------ losses
-    def _output(self, logits: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(logits) if self.scaling_.mode == "unit" else logits
-
-    def _loss(self, network: torch.nn.Module, xb: torch.Tensor) -> torch.Tensor:
-        logits = network(xb)
-        if self.loss_ == "bce":
-            return F.binary_cross_entropy_with_logits(logits, xb)
-        return F.mse_loss(self._output(logits), xb)
-
     # ------------------------------------------------------------------ inference
     def _check_input(self, X: Any, *, reset: bool) -> tuple[np.ndarray, tuple[int, ...] | None]:
         """Validate ``X``; image arrays (ndim > 2) are flattened and their shape returned."""
@@ -324,7 +399,8 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         """
         check_is_fitted(self)
         X, _ = self._check_input(X, reset=False)
-        Z = self._map(self.network_.encode, self.scaling_.transform(X))
+        objective = self._objective()
+        Z = self._map(lambda xb: objective.encode(self.network_, xb), self.scaling_.transform(X))
         return Z.astype(_out_dtype(X), copy=False)
 
     def inverse_transform(self, Z: Any) -> np.ndarray:
@@ -336,7 +412,8 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
                 f"codes have {Z.shape[1]} columns but this autoencoder's latent_dim is "
                 f"{self.latent_dim}."
             )
-        out = self._map(lambda z: self._output(self.network_.decode(z)), Z.astype(np.float32))
+        objective = self._objective()
+        out = self._map(lambda z: objective.output(self.network_.decode(z)), Z.astype(np.float32))
         X = self.scaling_.inverse_transform(out, dtype=_out_dtype(Z))
         if self.input_shape_ is not None:
             X = X.reshape(len(X), *self.input_shape_)
@@ -348,13 +425,16 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         The error is measured where the network works: on the data itself when it
         lies in [0, 1], else on standardised data, so every feature counts alike.
         """
+        return -self._per_sample(X, "squared_error")
+
+    def _per_sample(self, X: Any, measure: str) -> np.ndarray:
+        """One float64 per sample of ``X``: the objective's ``measure`` (a method name)."""
         check_is_fitted(self)
         X, _ = self._check_input(X, reset=False)
-
-        def error(xb: torch.Tensor) -> torch.Tensor:
-            return ((self._output(self.network_(xb)) - xb) ** 2).mean(dim=1)
-
-        return -self._map(error, self.scaling_.transform(X)).astype(np.float64)
+        fn = getattr(self._objective(), measure)
+        return self._map(lambda xb: fn(self.network_, xb), self.scaling_.transform(X)).astype(
+            np.float64
+        )
 
     def score(self, X: Any, y: Any = None) -> float:
         """Negative mean reconstruction error over ``X`` (higher is better)."""

@@ -20,7 +20,10 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-LossFn = Callable[[nn.Module, torch.Tensor], torch.Tensor]
+# loss_fn(module, batch, progress): progress runs from 0 to 1 over the run (for warm-ups
+# such as a VAE's KL weight); evaluation passes 1. The module's train/eval mode tells
+# the loss whether to corrupt its input.
+LossFn = Callable[[nn.Module, torch.Tensor, float], torch.Tensor]
 
 
 @dataclass
@@ -82,7 +85,7 @@ def evaluate(module: nn.Module, loss_fn: LossFn, X: torch.Tensor, batch_size: in
     total = torch.zeros((), device=X.device)
     for start in range(0, len(X), batch_size):
         xb = X[start : start + batch_size]
-        total += loss_fn(module, xb) * len(xb)
+        total += loss_fn(module, xb, 1.0) * len(xb)
     return float(total) / len(X)
 
 
@@ -144,7 +147,7 @@ def train(
                 for group in optimizer.param_groups:
                     group["lr"] = lr
                 xb = X[order[begin : begin + s.batch_size]]
-                loss = loss_fn(module, xb)
+                loss = loss_fn(module, xb, progress)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()

@@ -1,7 +1,10 @@
 """Network registry: one architecture name -> one (config, module) pair.
 
 Every network maps flat rows (n, n_features) to codes and back, and offers
-``encode``, ``decode`` (pre-activation output), ``forward`` and ``init_output_bias``.
+``encode`` (the encoder output h: ``latent_dim * code_params`` values, which the
+estimator's bottleneck turns into the code), ``decode`` (code -> pre-activation
+output), ``forward`` (decode after encode, for ``code_params=1``) and
+``init_output_bias``.
 
 Estimators never construct networks directly; they go through :func:`build_network`,
 and model files store the name plus the config dict, so loading rebuilds the same

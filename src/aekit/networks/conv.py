@@ -21,6 +21,8 @@ class ConvConfig:
     latent_dim: int = 32  # width of the code
     hidden_dims: tuple[int, ...] = (32, 64)  # channels per stride-2 stage
     activation: str = "silu"
+    # Encoder outputs per code unit: 2 for a Gaussian bottleneck (mean and log-variance).
+    code_params: int = 1
 
 
 def _halve(size: int) -> int:
@@ -48,7 +50,9 @@ class ConvAutoencoder(nn.Module):
                 nn.Conv2d(c_in, c_out, 3, stride=2, padding=1),
                 make_activation(config.activation),
             ]
-        self.encoder = nn.Sequential(*enc, nn.Flatten(), nn.Linear(flat, config.latent_dim))
+        self.encoder = nn.Sequential(
+            *enc, nn.Flatten(), nn.Linear(flat, config.latent_dim * config.code_params)
+        )
 
         self.decoder_input = nn.Linear(config.latent_dim, flat)
         stages: list[nn.Module] = []

@@ -19,6 +19,8 @@ class DenseConfig:
     # beat (512, 256) and (1024, 256) (benchmarks/fashion_mnist_quality.py).
     hidden_dims: tuple[int, ...] = (512,)
     activation: str = "silu"
+    # Encoder outputs per code unit: 2 for a Gaussian bottleneck (mean and log-variance).
+    code_params: int = 1
 
 
 def _mlp(widths: list[int], activation: str) -> nn.Sequential:
@@ -31,14 +33,17 @@ def _mlp(widths: list[int], activation: str) -> nn.Sequential:
 
 
 class DenseAutoencoder(nn.Module):
-    """x (n, n_features) -> code (n, latent_dim) -> output (n, n_features), pre-activation."""
+    """x (n, n_features) -> h (n, latent_dim * code_params); code (n, latent_dim) -> output.
+
+    The output is pre-activation; the estimator's bottleneck turns h into the code.
+    """
 
     def __init__(self, config: DenseConfig):
         super().__init__()
         self.config = config
-        widths = [config.n_features, *config.hidden_dims, config.latent_dim]
-        self.encoder = _mlp(widths, config.activation)
-        self.decoder = _mlp(widths[::-1], config.activation)
+        widths = [config.n_features, *config.hidden_dims]
+        self.encoder = _mlp([*widths, config.latent_dim * config.code_params], config.activation)
+        self.decoder = _mlp([config.latent_dim, *widths[::-1]], config.activation)
 
     @torch.no_grad()
     def init_output_bias(self, value: torch.Tensor) -> None:
