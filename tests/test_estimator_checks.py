@@ -1,8 +1,10 @@
-"""scikit-learn's own estimator checks, run on a small, fast configuration."""
+"""scikit-learn's own estimator checks, run on small, fast configurations."""
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from aekit import Autoencoder
+from aekit import Autoencoder, VariationalAutoencoder
+
+SMALL = dict(latent_dim=2, hidden_dims=(8,), epochs=3, batch_size=16, random_state=0, device="cpu")
 
 # No check is listed as an expected failure: all pass.
 EXPECTED_FAILED_CHECKS: dict[str, str] = {}
@@ -10,9 +12,10 @@ EXPECTED_FAILED_CHECKS: dict[str, str] = {}
 
 @parametrize_with_checks(
     [
-        Autoencoder(
-            latent_dim=2, hidden_dims=(8,), epochs=3, batch_size=16, random_state=0, device="cpu"
-        )
+        Autoencoder(**SMALL),
+        # Every training-time axis at once: noise, a penalty on the code, contraction.
+        Autoencoder(**SMALL, noise=0.1, noise_type="salt_pepper", sparsity=1e-3, contractive=1e-3),
+        VariationalAutoencoder(**SMALL),
     ],
     expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
 )

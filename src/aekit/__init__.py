@@ -9,10 +9,11 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .autoencoder import Autoencoder
 from .model_file import ModelFileError, load
+from .variational import VariationalAutoencoder
 
 try:
     __version__ = version("aekit")
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
-__all__ = ["Autoencoder", "ModelFileError", "load", "__version__"]
+__all__ = ["Autoencoder", "ModelFileError", "VariationalAutoencoder", "load", "__version__"]

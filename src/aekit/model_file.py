@@ -41,8 +41,9 @@ class ModelFileError(ValueError):
 
 def _registry() -> dict[str, type]:
     from .autoencoder import Autoencoder
+    from .variational import VariationalAutoencoder
 
-    return {"Autoencoder": Autoencoder}
+    return {cls.__name__: cls for cls in (Autoencoder, VariationalAutoencoder)}
 
 
 def _jsonable(value: Any) -> Any:
