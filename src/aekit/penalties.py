@@ -46,13 +46,27 @@ def has_closed_form(network: nn.Module) -> bool:
     return isinstance(network, DenseAutoencoder) and len(network.encoder) == 3
 
 
+class _Gram(torch.autograd.Function):
+    """W W^T whose backward is one product, (G + G^T) W, instead of autograd's two."""
+
+    @staticmethod
+    def forward(ctx, w: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(w)
+        return w @ w.T
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        (w,) = ctx.saved_tensors
+        return (grad + grad.T) @ w
+
+
 def _closed_form_parts(network: nn.Module, x: torch.Tensor, n_code: int):
     first, activation, last = network.encoder
     a = first(x)
     h = last(activation(a))
     s = _activation_slope(activation, a)
     w1, w2 = first.weight, last.weight[:n_code]
-    return h, s, (w1 @ w1.T) * (w2.T @ w2)
+    return h, s, _Gram.apply(w1) * (w2.T @ w2)
 
 
 def encode_with_contraction(
@@ -66,7 +80,7 @@ def encode_with_contraction(
     batch size, instead of a Jacobian per sample.
     """
     h, s, mixing = _closed_form_parts(network, x, n_code)
-    return h, (mixing * (s.T @ s)).sum() / len(x)
+    return h, (mixing * _Gram.apply(s.T)).sum() / len(x)
 
 
 def jacobian_sq_norm(code: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
