@@ -87,6 +87,15 @@ def test_existing_output_needs_force(tmp_path, csv_table, capsys):
         (["evaluate", "{missing}", "{data}"], "no such model file"),
         (["info", "{garbage}"], "not an aekit model file"),
         (["encode", "{model}", "{data}", "-o", "{out}.txt"], "unknown output format"),
+        (["train", "{data}", "-o", "{out}", "--sparsity", "-1"], "sparsity"),
+        (["train", "{data}", "-o", "{out}", "--noise", "1", "--noise-type", "masking"], "masking"),
+        (["train", "{data}", "-o", "{out}", "--beta", "2"], "--beta applies to a variational"),
+        (["train", "{data}", "-o", "{out}", "--model", "vae", "--sparsity-target", "0.1"], "--s"),
+        (["train", "{data}", "-o", "{out}", "--model", "vae", "--kl-warmup", "2"], "kl_warmup"),
+        (["train", "{data}", "-o", "{out}", "--model", "conv", "--architecture", "dense"], "dis"),
+        (["sample", "{model}", "-o", "{out}"], "cannot sample"),
+        (["sample", "{model}", "-n", "0", "-o", "{out}"], "positive"),
+        (["sample", "{missing}", "-o", "{out}"], "no such model file"),
     ],
 )
 def test_errors_are_one_line_exit_2(tmp_path, capsys, argv, match):
@@ -151,3 +160,34 @@ def test_usage_mistakes_are_one_line_too(capsys):
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "-o/--output" in err and "--help" in err
+
+
+def test_train_variants_and_sample(tmp_path, capsys):
+    vae, conv = tmp_path / "vae.aek", tmp_path / "conv.aek"
+    fast = ["--epochs", "3", "--seed", "0", "--quiet"]
+    assert main(["train", "digits", "-o", str(vae), "--model", "vae", "--beta", "0.5", *fast]) == 0
+    assert isinstance(aekit.load(vae), aekit.VariationalAutoencoder)
+    assert aekit.load(vae).beta == 0.5
+    argv = ["--model", "conv", "--noise", "0.3", "--noise-type", "salt_pepper"]
+    argv += ["--sparsity", "1e-4"]
+    assert main(["train", "digits", "-o", str(conv), *argv, *fast]) == 0
+    model = aekit.load(conv)
+    assert (model.architecture, model.noise, model.noise_type) == ("conv", 0.3, "salt_pepper")
+
+    png, npy = tmp_path / "samples.png", tmp_path / "samples.npy"
+    assert main(["sample", str(vae), "-n", "9", "-o", str(png), "--seed", "1"]) == 0
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert main(["sample", str(vae), "-n", "5", "-o", str(npy), "--seed", "1"]) == 0
+    samples = np.load(npy)
+    assert samples.shape == (5, 64) and 0 <= samples.min() and samples.max() <= 1
+    np.testing.assert_allclose(samples, aekit.load(vae).sample(5, random_state=1), rtol=1e-6)
+    assert main(["sample", str(vae), "-o", str(npy)]) == 2  # exists: needs --force
+    assert "wrote 9 samples" in capsys.readouterr().out
+
+
+def test_png_samples_need_image_data(tmp_path, capsys):
+    model = tmp_path / "table.aek"
+    aekit.VariationalAutoencoder(latent_dim=2, epochs=1).fit(np.random.rand(40, 5)).save(model)
+    assert main(["sample", str(model), "-o", str(tmp_path / "s.png")]) == 2
+    assert "not an image" in capsys.readouterr().err
+    assert main(["sample", str(model), "-n", "3", "-o", str(tmp_path / "s.csv")]) == 0

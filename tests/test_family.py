@@ -254,6 +254,11 @@ def test_bad_vae_settings_are_value_errors(digits, params, match):
         VariationalAutoencoder(**params).fit(digits[0])
 
 
+def test_a_plain_autoencoder_cannot_sample(plain):
+    with pytest.raises(ValueError, match="VariationalAutoencoder"):
+        plain.sample(4)
+
+
 @pytest.mark.parametrize("n", [0, -3, 2.5, "4", True])
 def test_bad_sample_counts(vae, n):
     with pytest.raises(ValueError, match="n_samples"):

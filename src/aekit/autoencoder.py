@@ -436,6 +436,16 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             np.float64
         )
 
+    def sample(self, n_samples: int = 1, random_state: Any = None) -> np.ndarray:
+        """Not available: a plain autoencoder has no prior over its codes to draw from.
+
+        Raises ``ValueError``; :class:`VariationalAutoencoder` samples.
+        """
+        raise ValueError(
+            f"{type(self).__name__} cannot sample: its code space has no prior to draw "
+            "from. Train a VariationalAutoencoder (CLI: --model vae) to generate data."
+        )
+
     def score(self, X: Any, y: Any = None) -> float:
         """Negative mean reconstruction error over ``X`` (higher is better)."""
         return float(np.mean(self.score_samples(X)))

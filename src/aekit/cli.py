@@ -83,12 +83,15 @@ def _progress(args: argparse.Namespace) -> bool:
 
 
 # ---------------------------------------------------------------- verbs
-# Autoencoder parameters that `aekit train` takes as flags (each flag's dest is the name).
+# Estimator parameters that `aekit train` takes as flags (each flag's dest is the name).
 _TRAIN_PARAMS = (
     "latent_dim",
-    "architecture",
     "hidden_dims",
     "image_shape",
+    "noise",
+    "noise_type",
+    "sparsity",
+    "contractive",
     "epochs",
     "batch_size",
     "learning_rate",
@@ -97,18 +100,46 @@ _TRAIN_PARAMS = (
     "random_state",
     "device",
 )
+_AE_ONLY = ("sparsity_target",)
+_VAE_ONLY = ("beta", "kl_warmup", "free_bits")
+
+
+def _estimator(args: argparse.Namespace):
+    """The estimator class and architecture that --model and --architecture ask for."""
+    from .autoencoder import Autoencoder
+    from .variational import VariationalAutoencoder
+
+    if args.model == "vae":
+        cls, architecture = VariationalAutoencoder, args.architecture
+        refused = [name for name in _AE_ONLY if getattr(args, name) is not None]
+    else:
+        cls, architecture = Autoencoder, args.architecture or args.model
+        if args.model and args.architecture and args.model != args.architecture:
+            raise CLIError(
+                f"--model {args.model} and --architecture {args.architecture} disagree; "
+                "give one (--architecture is for --model vae)."
+            )
+        refused = [name for name in _VAE_ONLY if getattr(args, name) is not None]
+    if refused:
+        flag = "--" + refused[0].replace("_", "-")
+        kind = "a variational" if cls is Autoencoder else "a non-variational"
+        raise CLIError(f"{flag} applies to {kind} model only (see aekit train --help).")
+    names = _TRAIN_PARAMS + (_VAE_ONLY if cls is VariationalAutoencoder else _AE_ONLY)
+    given = {name: getattr(args, name) for name in names}
+    if architecture is not None:
+        given["architecture"] = architecture
+    params = {k: tuple(v) if isinstance(v, list) else v for k, v in given.items() if v is not None}
+    return cls(**params, verbose=_progress(args))
 
 
 def cmd_train(args: argparse.Namespace) -> None:
-    from .autoencoder import Autoencoder
     from .data import read_data
 
     out = _check_output(args.output, args.force)
     # Flags left out keep the estimator's own defaults: they are defined once, there.
-    given = {name: getattr(args, name) for name in _TRAIN_PARAMS}
-    params = {k: tuple(v) if isinstance(v, list) else v for k, v in given.items() if v is not None}
-    model = Autoencoder(**params, verbose=_progress(args))
-    model._validate_params()  # a bad flag is about the flag, not the data: say so before reading
+    model = _estimator(args)
+    model._validate_params()
+    model._check_settings()  # a bad flag is about the flag, not the data: say so before reading
     X = read_data(args.data)
     with _about(args.data):
         model.fit(X)
@@ -161,6 +192,32 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     else:
         for key, value in metrics.items():
             print(f"{key:28s}{value:.6g}" if isinstance(value, float) else f"{key:28s}{value}")
+
+
+def cmd_sample(args: argparse.Namespace) -> None:
+    from .figures import image_shape_of, save_image_grid
+    from .model_file import load
+
+    out = _check_output(args.output, args.force, (".png", *ARRAY_FORMATS))
+    if args.n < 1:
+        raise CLIError(f"-n must be a positive number of samples; got {args.n}.")
+    model = load(args.model)
+    shape = image_shape_of(model)
+    if out.suffix.lower() == ".png" and shape is None:
+        raise CLIError(
+            f"{args.model}: its {model.n_features_in_} features are not an image; "
+            "write the samples to .npy or .csv instead."
+        )
+    try:
+        X = model.sample(args.n, random_state=args.seed)
+    except ValueError as exc:
+        raise CLIError(f"{args.model}: {_first_line(exc)}") from None
+    if out.suffix.lower() == ".png":
+        save_image_grid(out, X, shape)
+    else:
+        names = getattr(model, "feature_names_in_", None)
+        _write_array(out, X, None if names is None else list(names))
+    print(f"wrote {len(X)} samples to {out}")
 
 
 def cmd_info(args: argparse.Namespace) -> None:
@@ -248,9 +305,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file to write")
     p.add_argument("--latent-dim", type=int, help="code width")
-    p.add_argument("--architecture", "--model", choices=["dense", "conv"])
+    p.add_argument("--model", choices=["dense", "conv", "vae"], help="dense (default), conv or vae")
+    p.add_argument(
+        "--architecture", choices=["dense", "conv"], help="network of a vae (default dense)"
+    )
     p.add_argument("--hidden-dims", type=int, nargs="+", metavar="N")
     p.add_argument("--image-shape", type=int, nargs="+", metavar="N", help="H W or C H W")
+    family = p.add_argument_group("variants (combine freely)")
+    family.add_argument("--noise", type=float, help="denoising: corruption level while training")
+    family.add_argument("--noise-type", choices=["gaussian", "masking", "salt_pepper"])
+    family.add_argument("--sparsity", type=float, help="weight of the L1 (or KL) code penalty")
+    family.add_argument("--sparsity-target", type=float, help="target mean activation (KL form)")
+    family.add_argument("--contractive", type=float, help="weight of the Jacobian penalty")
+    family.add_argument("--beta", type=float, help="vae: weight of the KL term")
+    family.add_argument("--kl-warmup", type=float, help="vae: share of the run to ramp beta")
+    family.add_argument("--free-bits", type=float, help="vae: KL nats per unit left unpenalised")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--learning-rate", type=float)
@@ -277,6 +346,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", metavar="MODEL")
     p.add_argument("data", metavar="DATA")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add("sample", cmd_sample, "generate data from a variational MODEL")
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
+    p.add_argument("-o", "--output", required=True, help="samples.png (image grid), .npy or .csv")
+    p.add_argument("--seed", type=int, default=None, help="reproducible samples")
+    p.add_argument("--force", action="store_true")
 
     p = add("info", cmd_info, "describe a model file without loading its weights")
     p.add_argument("model", metavar="MODEL")

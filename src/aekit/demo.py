@@ -10,6 +10,7 @@ from sklearn.model_selection import train_test_split
 
 from .autoencoder import Autoencoder
 from .data import load_digits
+from .figures import plot_reconstructions
 
 _OUTPUTS = ("model.aek", "reconstructions.png")
 
@@ -21,27 +22,6 @@ def _fresh_dir(base: str = "aekit-demo") -> Path:
         i += 1
         candidate = Path(f"{base}-{i}")
     return candidate
-
-
-def plot_reconstructions(path: Path, rows: dict[str, np.ndarray], image_shape=(8, 8)) -> None:
-    """Save a grid: one row of images per entry of ``rows`` (title -> images)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    n = len(next(iter(rows.values())))
-    fig, axes = plt.subplots(len(rows), n, figsize=(n * 0.9, len(rows) * 1.1), squeeze=False)
-    for r, (title, images) in enumerate(rows.items()):
-        for c in range(n):
-            ax = axes[r, c]
-            ax.imshow(images[c].reshape(image_shape), cmap="gray_r", vmin=0, vmax=1)
-            ax.set_xticks([])
-            ax.set_yticks([])
-        axes[r, 0].set_ylabel(title, rotation=0, ha="right", va="center", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def run_demo(
