@@ -23,9 +23,13 @@ def image_shape_of(model) -> tuple[int, ...] | None:
 
 def _displayable(image: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     image = image.reshape(shape)
-    if image.ndim == 3:  # (C, H, W): grey, or RGB for imshow
-        image = image[0] if image.shape[0] == 1 else np.moveaxis(image[:3], 0, -1)
-    return image
+    if image.ndim != 3:
+        return image
+    if image.shape[0] == 3:  # (3, H, W): RGB, channels last for imshow
+        return np.moveaxis(image, 0, -1)
+    if image.shape[-1] == 3:  # (H, W, 3) as the data came in
+        return image
+    return image[0]  # grey, or the first channel of anything else
 
 
 def _pyplot():
