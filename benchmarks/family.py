@@ -38,6 +38,7 @@ VARIANTS = {
     "denoising": (Autoencoder, {"noise": NOISE}),
     "contractive": (Autoencoder, {"contractive": 1e-3}),
     "vae": (VariationalAutoencoder, {}),
+    "vae+free-bits": (VariationalAutoencoder, {"free_bits": 0.25}),
     "conv": (Autoencoder, {"architecture": "conv"}),
     "conv+denoising+sparse": (
         Autoencoder,

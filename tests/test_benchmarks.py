@@ -43,3 +43,14 @@ def test_throughput_compares_the_same_network():
     # aekit applies the sigmoid in the loss / output step, the bare network as a layer.
     assert leaves(ours) == leaves(bare)[:-1] and leaves(bare)[-1] == "Sigmoid"
     assert [p.shape for p in ours.parameters()] == [p.shape for p in bare.parameters()]
+
+
+def test_family_script_measures_every_variant_on_tiny_data():
+    bench = _module("family")
+    rng = np.random.default_rng(0)
+    X = rng.random((48, 16)).astype(np.float32)  # 4x4 "images" for the conv variants
+    noisy = np.clip(X + rng.normal(0, 0.3, X.shape), 0, 1).astype(np.float32)
+    for cls, params in bench.VARIANTS.values():
+        model = cls(latent_dim=2, epochs=1, random_state=0, device="cpu", **params).fit(X)
+        figures = bench.figures(model, X, noisy)
+        assert np.isfinite(figures["test_mse"]) and np.isfinite(figures["jacobian"])

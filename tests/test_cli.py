@@ -183,6 +183,9 @@ def test_train_variants_and_sample(tmp_path, capsys):
     np.testing.assert_allclose(samples, aekit.load(vae).sample(5, random_state=1), rtol=1e-6)
     assert main(["sample", str(vae), "-o", str(npy)]) == 2  # exists: needs --force
     assert "wrote 9 samples" in capsys.readouterr().out
+    assert main(["evaluate", str(vae), "digits", "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert 0 < metrics["reconstruction_mse"] < 0.2 and metrics["elbo"] < 0
 
 
 def test_png_samples_need_image_data(tmp_path, capsys):

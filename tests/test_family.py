@@ -164,6 +164,13 @@ def test_vae_keeps_most_latent_units_active(vae, digits):
     assert (means.var(axis=0) > 0.01).sum() > vae.latent_dim / 2
 
 
+def test_vae_reconstruction_error_is_from_the_posterior_mean(vae, digits):
+    X_test = digits[1]
+    rec = vae.inverse_transform(vae.transform(X_test))
+    expected = np.mean((rec - X_test) ** 2, axis=1)
+    np.testing.assert_allclose(vae.reconstruction_error(X_test), expected, rtol=1e-4, atol=1e-7)
+
+
 def test_vae_transform_is_the_posterior_mean(vae, digits):
     X_test = digits[1]
     h = vae.network_.encode(torch.from_numpy(X_test)).detach().numpy()

@@ -4,6 +4,8 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -35,10 +37,10 @@ def test_torch_is_a_range_in_the_package_and_pinned_for_ci():
     assert project["scripts"]["aekit"] == "aekit.cli:main"
 
 
-def test_docstring_examples_run():
+@pytest.mark.parametrize("module", ["aekit.autoencoder", "aekit.variational"])
+def test_docstring_examples_run(module):
     import doctest
+    import importlib
 
-    import aekit.autoencoder
-
-    result = doctest.testmod(aekit.autoencoder, optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0

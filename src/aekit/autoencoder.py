@@ -265,7 +265,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             verbose=bool(self.verbose),
         )
         objective = self._objective(
-            generator=torch.Generator(device=device).manual_seed(seed),
+            generator=torch.Generator(device=device).manual_seed(seed + 1),  # not the shuffle's
             # The data's range in network space, for salt-and-pepper noise.
             noise_low=0.0 if scaling.mode == "unit" else train_x.amin(dim=0),
             noise_high=1.0 if scaling.mode == "unit" else train_x.amax(dim=0),
@@ -419,13 +419,18 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             X = X.reshape(len(X), *self.input_shape_)
         return X
 
-    def score_samples(self, X: Any) -> np.ndarray:
-        """Negative mean squared reconstruction error of each sample (higher is better).
+    def reconstruction_error(self, X: Any) -> np.ndarray:
+        """Mean squared reconstruction error of each sample, shape (n_samples,).
 
-        The error is measured where the network works: on the data itself when it
-        lies in [0, 1], else on standardised data, so every feature counts alike.
+        Measured where the network works: on the data itself when it lies in [0, 1],
+        else on standardised data, so every feature counts alike. A variational model
+        reconstructs from the posterior mean.
         """
-        return -self._per_sample(X, "squared_error")
+        return self._per_sample(X, "squared_error")
+
+    def score_samples(self, X: Any) -> np.ndarray:
+        """Negative :meth:`reconstruction_error` of each sample (higher is better)."""
+        return -self.reconstruction_error(X)
 
     def _per_sample(self, X: Any, measure: str) -> np.ndarray:
         """One float64 per sample of ``X``: the objective's ``measure`` (a method name)."""

@@ -151,13 +151,16 @@ def cmd_train(args: argparse.Namespace) -> None:
     )
 
 
-def _apply(model_path: str, source: str, method: str) -> tuple[Any, Any]:
-    """Load a model and run one of its methods on the data in ``source``."""
+def _model_and_data(model_path: str, source: str) -> tuple[Any, Any]:
     from .data import read_data
     from .model_file import load
 
-    model = load(model_path)
-    data = read_data(source)
+    return load(model_path), read_data(source)
+
+
+def _apply(model_path: str, source: str, method: str) -> tuple[Any, Any]:
+    """Load a model and run one of its methods on the data in ``source``."""
+    model, data = _model_and_data(model_path, source)
     with _about(source):
         return model, getattr(model, method)(data)
 
@@ -178,8 +181,12 @@ def cmd_decode(args: argparse.Namespace) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
-    model, scores = _apply(args.model, args.data, "score_samples")
-    errors = -scores
+    from .variational import VariationalAutoencoder
+
+    model, data = _model_and_data(args.model, args.data)
+    with _about(args.data):
+        errors = model.reconstruction_error(data)
+        elbo = model.score(data) if isinstance(model, VariationalAutoencoder) else None
     metrics = {
         "n_samples": int(len(errors)),
         "reconstruction_mse": float(errors.mean()),
@@ -187,6 +194,8 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         "reconstruction_mse_p95": float(np.quantile(errors, 0.95)),
         "latent_dim": int(model.latent_dim),
     }
+    if elbo is not None:
+        metrics["elbo"] = elbo  # mean per sample, in nats
     if args.json:
         print(json.dumps(metrics, indent=2))
     else:
