@@ -335,7 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-time", type=float, help="training budget in seconds")
     p.add_argument("--validation-fraction", type=float)
     p.add_argument("--device", help="auto (default), cpu, cuda or cuda:N")
-    p.add_argument("--seed", type=int, dest="random_state", help="reproducible on CPU")
+    p.add_argument("--seed", type=int, dest="random_state", metavar="N", help="reproducible on CPU")
     p.add_argument("--force", action="store_true", help="overwrite MODEL if it exists")
     progress_flags(p)
 
