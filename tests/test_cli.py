@@ -96,6 +96,10 @@ def test_existing_output_needs_force(tmp_path, csv_table, capsys):
         (["sample", "{model}", "-o", "{out}"], "cannot sample"),
         (["sample", "{model}", "-n", "0", "-o", "{out}"], "positive"),
         (["sample", "{missing}", "-o", "{out}"], "no such model file"),
+        (["train", "{data}", "-o", "{out}", "--contamination", "lots"], "contamination"),
+        (["train", "{data}", "-o", "{out}", "--contamination", "0.9"], "contamination"),
+        (["score", "{model}", "{narrow}", "-o", "{out}"], "features"),
+        (["score", "{model}", "{data}", "-o", "{out}.txt"], "unknown output format"),
     ],
 )
 def test_errors_are_one_line_exit_2(tmp_path, capsys, argv, match):
@@ -194,3 +198,37 @@ def test_png_samples_need_image_data(tmp_path, capsys):
     assert main(["sample", str(model), "-o", str(tmp_path / "s.png")]) == 2
     assert "not an image" in capsys.readouterr().err
     assert main(["sample", str(model), "-n", "3", "-o", str(tmp_path / "s.csv")]) == 0
+
+
+def test_train_a_detector_then_score(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    plane = rng.normal(size=(300, 2)) @ rng.normal(size=(2, 6))
+    X = np.vstack([plane, 6 * rng.normal(size=(3, 6))])  # three rows far off the plane
+    data, model, scores = tmp_path / "x.npy", tmp_path / "det.aek", tmp_path / "scores.csv"
+    np.save(data, X)
+    argv = ["train", str(data), "-o", str(model), "--latent-dim", "2", *TRAIN]
+    assert main([*argv, "--contamination", "0.01"]) == 0
+    detector = aekit.load(model)
+    assert isinstance(detector, aekit.AnomalyDetector) and detector.contamination == 0.01
+    assert main(["info", str(model)]) == 0
+    assert "offset" in capsys.readouterr().out
+
+    assert main(["score", str(model), str(data), "-o", str(scores)]) == 0
+    table = pd.read_csv(scores)
+    assert list(table.columns) == ["score", "label"] and table["label"].dtype.kind == "i"
+    np.testing.assert_allclose(table["score"], detector.score_samples(X), rtol=1e-6)
+    assert (table["label"].to_numpy()[-3:] == -1).all()  # the planted rows
+    assert "outliers" in capsys.readouterr().out
+    # Encode, evaluate and the rest work on a detector's autoencoder.
+    assert main(["evaluate", str(model), str(data), "--json"]) == 0
+
+
+def test_score_a_plain_model_with_and_without_threshold(tmp_path, csv_table):
+    path, X = csv_table
+    model, scores = tmp_path / "m.aek", tmp_path / "s.npy"
+    assert main(["train", str(path), "-o", str(model), "--latent-dim", "2", *TRAIN]) == 0
+    assert main(["score", str(model), str(path), "-o", str(scores)]) == 0
+    assert np.load(scores).shape == (len(X), 1)
+    argv = ["score", str(model), str(path), "-o", str(scores), "--force", "--threshold", "-1"]
+    assert main(argv) == 0
+    assert np.load(scores).shape == (len(X), 2)

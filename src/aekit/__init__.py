@@ -7,6 +7,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .anomaly import AnomalyDetector
 from .autoencoder import Autoencoder
 from .model_file import ModelFileError, load
 from .variational import VariationalAutoencoder
@@ -16,4 +17,11 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
-__all__ = ["Autoencoder", "ModelFileError", "VariationalAutoencoder", "load", "__version__"]
+__all__ = [
+    "AnomalyDetector",
+    "Autoencoder",
+    "ModelFileError",
+    "VariationalAutoencoder",
+    "load",
+    "__version__",
+]

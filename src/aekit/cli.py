@@ -43,21 +43,26 @@ def _check_output(path: str | Path, force: bool, formats: Sequence[str] = ()) ->
     return path
 
 
-def _write_array(path: Path, array: np.ndarray, columns: Sequence[str] | None = None) -> None:
-    """Write ``array`` as .csv (flattened rows, ``columns`` as header) or else as .npy."""
+def _write_array(path: Path, array: Any, columns: Sequence[str] | None = None) -> None:
+    """Write rows as .csv (``columns`` as header) or else as .npy.
+
+    ``array`` is an ndarray (flattened to rows) or a DataFrame, whose column names and
+    dtypes the .csv keeps.
+    """
+    import pandas as pd
+
     from .model_file import write_atomic
 
+    frame = array if isinstance(array, pd.DataFrame) else None
     if path.suffix.lower() == ".csv":
-        import pandas as pd
-
+        if frame is None:
+            frame = pd.DataFrame(array.reshape(len(array), -1), columns=columns)
         buffer = io.StringIO()
-        pd.DataFrame(array.reshape(len(array), -1), columns=columns).to_csv(
-            buffer, index=False, header=columns is not None
-        )
+        frame.to_csv(buffer, index=False, header=frame is array or columns is not None)
         write_atomic(path, buffer.getvalue().encode())
     else:
         buffer = io.BytesIO()
-        np.save(buffer, array, allow_pickle=False)
+        np.save(buffer, array.to_numpy() if frame is not None else array, allow_pickle=False)
         write_atomic(path, buffer.getvalue())
 
 
@@ -137,25 +142,48 @@ def cmd_train(args: argparse.Namespace) -> None:
 
     out = _check_output(args.output, args.force)
     # Flags left out keep the estimator's own defaults: they are defined once, there.
-    model = _estimator(args)
-    model._validate_params()
-    model._check_settings()  # a bad flag is about the flag, not the data: say so before reading
+    model = autoencoder = _estimator(args)
+    # A bad flag is about the flag, not the data: say so before reading any.
+    autoencoder._validate_params()
+    autoencoder._check_settings()
+    if args.contamination is not None:
+        from .anomaly import AnomalyDetector
+
+        model = AnomalyDetector(autoencoder, contamination=_contamination(args.contamination))
+        model._validate_params()
     X = read_data(args.data)
     with _about(args.data):
         model.fit(X)
     model.save(out)
-    h = model.history_
+    fitted = getattr(model, "autoencoder_", model)
+    h = fitted.history_
     print(
-        f"trained {len(h['epoch'])} epochs in {model.training_time_:.1f}s; "
+        f"trained {len(h['epoch'])} epochs in {fitted.training_time_:.1f}s; "
         f"train loss {h['train_loss'][-1]:.5g}; wrote {out}"
     )
 
 
-def _model_and_data(model_path: str, source: str) -> tuple[Any, Any]:
-    from .data import read_data
+def _contamination(text: str) -> str | float:
+    if text == "auto":
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise CLIError(f"--contamination must be 'auto' or a number; got {text!r}.") from None
+
+
+def _load_model(path: str, *, unwrap: bool = True) -> Any:
+    """Load a model file; a detector stands for its autoencoder unless ``unwrap`` is off."""
     from .model_file import load
 
-    return load(model_path), read_data(source)
+    model = load(path)
+    return getattr(model, "autoencoder_", model) if unwrap else model
+
+
+def _model_and_data(model_path: str, source: str, *, unwrap: bool = True) -> tuple[Any, Any]:
+    from .data import read_data
+
+    return _load_model(model_path, unwrap=unwrap), read_data(source)
 
 
 def _apply(model_path: str, source: str, method: str) -> tuple[Any, Any]:
@@ -203,14 +231,31 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
             print(f"{key:28s}{value:.6g}" if isinstance(value, float) else f"{key:28s}{value}")
 
 
+def cmd_score(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    out = _check_output(args.output, args.force, ARRAY_FORMATS)
+    model, data = _model_and_data(args.model, args.data, unwrap=False)
+    with _about(args.data):
+        scores = model.score_samples(data)
+    threshold = args.threshold if args.threshold is not None else getattr(model, "offset_", None)
+    table = pd.DataFrame({"score": scores})
+    if threshold is not None:
+        labels = table["label"] = np.where(scores < threshold, -1, 1)
+    _write_array(out, table)
+    summary = f"wrote {len(scores)} scores (higher is more normal) to {out}"
+    if threshold is not None:
+        summary += f"; {int(np.sum(labels == -1))} outliers (score < {threshold:.6g})"
+    print(summary)
+
+
 def cmd_sample(args: argparse.Namespace) -> None:
     from .figures import image_shape_of, save_image_grid
-    from .model_file import load
 
     out = _check_output(args.output, args.force, (".png", *ARRAY_FORMATS))
     if args.n < 1:
         raise CLIError(f"-n must be a positive number of samples; got {args.n}.")
-    model = load(args.model)
+    model = _load_model(args.model)
     shape = image_shape_of(model)
     if out.suffix.lower() == ".png" and shape is None:
         raise CLIError(
@@ -244,13 +289,23 @@ def cmd_info(args: argparse.Namespace) -> None:
 
 
 def _info_lines(model: str, header: dict[str, Any]) -> list[str]:
-    state, history = header["state"], header["state"].get("history", {})
-    network = state["network"]
     lines = [
         f"{model}: {header['estimator']} (aekit {header.get('aekit_version')}, "
-        f"format {header['format_version']})",
+        f"format {header['format_version']})"
+    ]
+    state, params = header["state"], header["params"]
+    if "autoencoder" in state:  # a detector: its own settings, then its autoencoder's
+        lines.append(
+            f"  detector    contamination {params['contamination']!r}, "
+            f"offset {state['offset']:.6g} (scores below it are outliers)"
+        )
+        inner = state["autoencoder"]
+        lines.append(f"  autoencoder {inner['estimator']}")
+        state, params = inner["state"], inner["params"]
+    network, history = state["network"], state.get("history", {})
+    lines += [
         f"  network     {network['name']} {network['config']}",
-        f"  features    {state['n_features_in']}   latent_dim {header['params']['latent_dim']}",
+        f"  features    {state['n_features_in']}   latent_dim {params['latent_dim']}",
         f"  scaling     {state['scaling_mode']}   loss {state['loss']}",
     ]
     if history.get("epoch"):
@@ -258,7 +313,7 @@ def _info_lines(model: str, header: dict[str, Any]) -> list[str]:
             f"  trained     {history['epoch'][-1]} epochs in {state['training_time']:.1f}s; "
             f"final train loss {history['train_loss'][-1]:.5g}"
         )
-    lines.append("  parameters  " + ", ".join(f"{k}={v!r}" for k, v in header["params"].items()))
+    lines.append("  parameters  " + ", ".join(f"{k}={v!r}" for k, v in params.items()))
     return lines
 
 
@@ -329,6 +384,11 @@ def build_parser() -> argparse.ArgumentParser:
     family.add_argument("--beta", type=float, help="vae: weight of the KL term")
     family.add_argument("--kl-warmup", type=float, help="vae: share of the run to ramp beta")
     family.add_argument("--free-bits", type=float, help="vae: KL nats per unit left unpenalised")
+    p.add_argument(
+        "--contamination",
+        metavar="auto|F",
+        help="save an AnomalyDetector: expected share of outliers in DATA, or auto",
+    )
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--learning-rate", type=float)
@@ -355,6 +415,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", metavar="MODEL")
     p.add_argument("data", metavar="DATA")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add("score", cmd_score, "normality score of each row of DATA (higher is more normal)")
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("data", metavar="DATA")
+    p.add_argument("-o", "--output", required=True, help="scores.csv (or .npy)")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        help="scores below it are outliers (label -1); default: a detector's offset_",
+    )
+    p.add_argument("--force", action="store_true")
 
     p = add("sample", cmd_sample, "generate data from a variational MODEL")
     p.add_argument("model", metavar="MODEL")

@@ -40,13 +40,28 @@ class ModelFileError(ValueError):
 
 
 def _registry() -> dict[str, type]:
+    from .anomaly import AnomalyDetector
     from .autoencoder import Autoencoder
     from .variational import VariationalAutoencoder
 
-    return {cls.__name__: cls for cls in (Autoencoder, VariationalAutoencoder)}
+    return {cls.__name__: cls for cls in (Autoencoder, VariationalAutoencoder, AnomalyDetector)}
+
+
+def build_estimator(name: str, params: dict[str, Any]) -> Any:
+    """An unfitted estimator of a registered class from JSON parameters (never code)."""
+    cls = _registry()[name]
+    return cls(**{k: _from_json(v) for k, v in params.items()})
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, dict) and "__estimator__" in value:  # a wrapped estimator
+        return build_estimator(value["__estimator__"], value["params"])
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _jsonable(value: Any) -> Any:
+    if type(value).__name__ in _registry() and hasattr(value, "get_params"):
+        return {"__estimator__": type(value).__name__, "params": _jsonable(value.get_params(False))}
     if isinstance(value, tuple | list):
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
@@ -109,14 +124,12 @@ def read_header(path: str | os.PathLike) -> dict[str, Any]:
 def load(path: str | os.PathLike) -> Any:
     """Load an estimator saved with ``save``; raise :class:`ModelFileError` on a bad file."""
     header, data = _read(path, tensors=True)
-    cls = _registry()[header["estimator"]]
-    params = {k: tuple(v) if isinstance(v, list) else v for k, v in header["params"].items()}
     try:
         tensors = load_tensors(data)
     except (SafetensorError, ValueError, RuntimeError) as exc:
         raise ModelFileError(path, f"tensor data is damaged ({exc}).") from None
     try:
-        estimator = cls(**params)
+        estimator = build_estimator(header["estimator"], header["params"])
         estimator._load_file_state(header["state"], tensors)
     except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as exc:
         raise ModelFileError(path, f"the model description is inconsistent ({exc!r}).") from None
@@ -141,7 +154,7 @@ def _read(path: str | os.PathLike, *, tensors: bool) -> tuple[dict[str, Any], by
     try:
         meta = json.loads(raw.decode("utf-8"))
         header = json.loads(meta["__metadata__"]["aekit"])
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, RecursionError):
         raise ModelFileError(path, not_ours) from None
     if not isinstance(header, dict) or not isinstance(header.get("format_version"), int):
         raise ModelFileError(path, "the aekit header is damaged (no format version).")
