@@ -43,7 +43,7 @@ def test_npy_npz_csv_parquet(tmp_path):
     "name, content, match",
     [
         ("x.csv", b"", "empty"),
-        ("x.csv", b"a,b\n1,hello\n", "non-numeric"),
+        ("x.csv", b"1,2\n3,4\n5,hello\n", "non-numeric"),  # no header: must be numbers
         ("x.csv", b"\xff\xfe\x00garbage", "UTF-8"),
         ("x.npy", b"not numpy at all", "not a readable .npy"),
         ("x.npz", b"PK\x03\x04broken", "not a readable .npz"),

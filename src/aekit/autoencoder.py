@@ -18,6 +18,7 @@ from .corruption import NOISE_TYPES, check_noise
 from .networks import ACTIVATIONS, build_network, network_spec
 from .objective import BOTTLENECKS, Objective
 from .scaling import Scaling
+from .tables import TableEncoding, is_mixed
 from .training import TrainSettings, resolve_device, train
 
 _INFERENCE_BATCH = 4096
@@ -71,6 +72,10 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     contractive : float, default=0.0
         Weight of the contractive penalty ``mean_i ||dz_i/dx_i||_F^2`` (exact: closed
         form for a dense encoder of one hidden layer, batched autograd otherwise).
+    handle_missing : {"error", "impute"}, default="error"
+        Missing values in a DataFrame: an error, or imputed (numeric: the column mean,
+        plus an indicator input per column with gaps at fit; categorical: the
+        "unknown" category).
     epochs : int, default=100
         Maximum number of passes over the data.
     batch_size : int, default=256
@@ -142,6 +147,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         "sparsity": [Interval(Real, 0, None, closed="left")],
         "sparsity_target": [None, Interval(Real, 0, 1, closed="neither")],
         "contractive": [Interval(Real, 0, None, closed="left")],
+        "handle_missing": [StrOptions({"error", "impute"})],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -167,6 +173,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         sparsity: float = 0.0,
         sparsity_target: float | None = None,
         contractive: float = 0.0,
+        handle_missing: str = "error",
         epochs: int = 100,
         batch_size: int = 256,
         learning_rate: float = 5e-3,
@@ -188,6 +195,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         self.sparsity = sparsity
         self.sparsity_target = sparsity_target
         self.contractive = contractive
+        self.handle_missing = handle_missing
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -219,13 +227,20 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         try:
             self._validate_params()
             self._check_settings()
-            X, sample_shape = self._check_input(X, reset=True)
+            table = self._fit_table(X)
+            if table is None:
+                X, sample_shape = self._check_input(X, reset=True)
+            else:  # already standardised and one-hot encoded
+                X, sample_shape = table.transform(X), None
             device = resolve_device(self.device)
             hidden = self._check_hidden_dims()
             image_shape = None
             if self.architecture == "conv":
                 image_shape = self._resolve_image_shape(sample_shape, X.shape[1])
-            scaling = Scaling.fit(X, per_feature=self.architecture == "dense")
+            if table is None:
+                scaling = Scaling.fit(X, per_feature=self.architecture == "dense")
+            else:
+                scaling = Scaling("standard", np.zeros(1), np.ones(1))
             if self.loss == "bce" and scaling.mode != "unit":
                 raise ValueError(
                     "loss='bce' needs data in [0, 1]; these data range over "
@@ -239,7 +254,8 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         self.image_shape_, self.input_shape_, self.scaling_ = image_shape, sample_shape, scaling
-        self.loss_ = self._resolve_loss(scaling)
+        self.table_ = table
+        self.loss_ = "table" if table is not None else self._resolve_loss(scaling)
 
         data = _to_tensor(scaling.transform(X))
         train_x, val_x = self._split(data, rng)
@@ -300,6 +316,26 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
                 "(try sparsity=1e-3)."
             )
 
+    def _fit_table(self, X: Any) -> TableEncoding | None:
+        """The column encoding of a mixed-type DataFrame, or None for numeric data."""
+        handle_missing = getattr(self, "handle_missing", "error")
+        if not is_mixed(X, handle_missing):
+            return None
+        if self._bottleneck() == "gaussian":
+            raise ValueError(
+                f"{type(self).__name__} does not model categorical columns or gaps yet; "
+                "use Autoencoder, or encode the columns as numbers first."
+            )
+        if self.architecture != "dense" or self.loss == "bce":
+            raise ValueError(
+                "a table with categorical columns (or handle_missing='impute') needs "
+                "architecture='dense' and loss='auto' or 'mse'."
+            )
+        table = TableEncoding.fit(X, handle_missing)
+        self.n_features_in_ = len(table.columns)
+        self.feature_names_in_ = np.asarray(table.names, dtype=object)
+        return table
+
     def _bottleneck(self) -> str:
         return "deterministic" if self.sparsity_target is None else "sigmoid"
 
@@ -318,8 +354,15 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             sparsity=self.sparsity,
             sparsity_target=self.sparsity_target,
             contractive=self.contractive,
+            **self._table_layout(),
             **fit_only,
         )
+
+    def _table_layout(self) -> dict[str, Any]:
+        if getattr(self, "table_", None) is None:
+            return {}
+        numeric, groups = self.table_.slices()
+        return {"numeric": numeric, "groups": groups}
 
     # ------------------------------------------------------------------ helpers
     def _network_config(self, X: np.ndarray, hidden: tuple[int, ...] | None) -> dict[str, Any]:
@@ -373,6 +416,8 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     # ------------------------------------------------------------------ inference
     def _check_input(self, X: Any, *, reset: bool) -> tuple[np.ndarray, tuple[int, ...] | None]:
         """Validate ``X``; image arrays (ndim > 2) are flattened and their shape returned."""
+        if getattr(self, "table_", None) is not None and not reset:
+            return self.table_.transform(X), None
         sample_shape = None
         if not hasattr(X, "columns") and getattr(X, "ndim", 2) > 2:
             X = np.asarray(X)
@@ -414,6 +459,8 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             )
         objective = self._objective()
         out = self._map(lambda z: objective.output(self.network_.decode(z)), Z.astype(np.float32))
+        if self.table_ is not None:
+            return self.table_.inverse_transform(out)
         X = self.scaling_.inverse_transform(out, dtype=_out_dtype(Z))
         if self.input_shape_ is not None:
             X = X.reshape(len(X), *self.input_shape_)
@@ -426,7 +473,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         else on standardised data, so every feature counts alike. A variational model
         reconstructs from the posterior mean.
         """
-        return self._per_sample(X, "squared_error")
+        return self._per_sample(X, "reconstruction_error")
 
     def score_samples(self, X: Any) -> np.ndarray:
         """Negative :meth:`reconstruction_error` of each sample (higher is better)."""
@@ -489,6 +536,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             "image_shape": self.image_shape_,
             "network": network_spec(self.network_),
             "scaling_mode": self.scaling_.mode,
+            "table": None if self.table_ is None else self.table_.to_dict(),
             "loss": self.loss_,
             "history": self.history_,
             "training_time": self.training_time_,
@@ -507,6 +555,8 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         self.scaling_ = Scaling(
             state["scaling_mode"], tensors["scaling.mean"].numpy(), tensors["scaling.scale"].numpy()
         )
+        table = state.get("table")
+        self.table_ = None if table is None else TableEncoding.from_dict(table)
         self.loss_ = state["loss"]
         self.history_ = state["history"]
         self.training_time_ = state["training_time"]

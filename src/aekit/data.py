@@ -205,14 +205,16 @@ def _read_parquet(path: Path):
 
 
 def _numeric_frame(frame, path: Path, *, named: bool):
+    """Numeric tables as arrays (or DataFrames when named); mixed tables stay DataFrames."""
     import pandas as pd
 
-    bad = [str(c) for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-    if bad:
-        raise DataError(f"{path}: non-numeric column(s) {', '.join(bad[:5])}.")
     if frame.empty:
         raise DataError(f"{path}: the table has no rows.")
+    bad = [str(c) for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    if bad and not named:
+        raise DataError(f"{path}: non-numeric column(s) {', '.join(bad[:5])}.")
     if not named:
         return frame.to_numpy()
+    # Named columns may be categorical: the estimator encodes them (see aekit.tables).
     frame.columns = [str(c) for c in frame.columns]
     return frame

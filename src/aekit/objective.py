@@ -27,6 +27,7 @@ from .penalties import (
     kl_sparsity,
     l1_activity,
 )
+from .tables import table_loss
 
 # Bottleneck -> encoder outputs per code unit.
 BOTTLENECKS = {"deterministic": 1, "sigmoid": 1, "gaussian": 2}
@@ -37,7 +38,7 @@ _LOGVAR_RANGE = (-20.0, 10.0)  # keeps exp(logvar) finite early in training
 @dataclass
 class Objective:
     latent_dim: int
-    loss: str  # "mse" or "bce"; bce needs data in [0, 1]
+    loss: str  # "mse", "bce" (data in [0, 1]) or "table" (mixed columns, see tables.py)
     unit: bool  # data in [0, 1]: the output goes through a sigmoid
     bottleneck: str = "deterministic"  # "sigmoid" for the KL sparsity target, "gaussian": VAE
     # corruption (training only)
@@ -53,6 +54,9 @@ class Objective:
     kl_warmup: float = 0.0  # share of the run over which beta ramps up from 0
     free_bits: float = 0.0  # nats per code unit the KL is not pushed below (training)
     generator: torch.Generator | None = None  # for noise and posterior draws
+    # mixed tables: positions of numeric values and of each categorical one-hot group
+    numeric: list[int] | None = None
+    groups: list[tuple[int, int]] | None = None
 
     # ------------------------------------------------------------ pieces
     def output(self, logits: torch.Tensor) -> torch.Tensor:
@@ -132,7 +136,9 @@ class Objective:
             loss = nll.mean() + beta * kl_term
         else:
             logits = network.decode(code)
-            if self.loss == "bce":
+            if self.loss == "table":
+                loss = table_loss(logits, x, self.numeric, self.groups).mean()
+            elif self.loss == "bce":
                 loss = F.binary_cross_entropy_with_logits(logits, x)
             else:
                 loss = F.mse_loss(self.output(logits), x)
@@ -147,8 +153,12 @@ class Objective:
         return loss
 
     # ------------------------------------------------------------ scores
-    def squared_error(self, network: nn.Module, x: torch.Tensor) -> torch.Tensor:
-        """Per-sample mean squared reconstruction error in network space."""
+    def reconstruction_error(self, network: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """Per-sample mean squared reconstruction error in network space (for mixed
+        tables: squared error and cross-entropy averaged over columns)."""
+        if self.loss == "table":
+            logits = network.decode(self.encode(network, x))
+            return table_loss(logits, x, self.numeric, self.groups)
         return (self.reconstruct(network, x) - x).square().mean(dim=1)
 
     def elbo(self, network: nn.Module, x: torch.Tensor) -> torch.Tensor:
