@@ -28,8 +28,11 @@ def pipelines(max_time: float) -> dict:
         return LogisticRegression(max_iter=2000)
 
     return {
+        # Cross-entropy gives codes a point more accuracy than the default MSE here
+        # (0.834 vs 0.826 at 60 s); deeper or wider networks, denoising, sparse,
+        # contractive, conv and VAE codes, and 2-3x the budget all gave 0.811-0.833.
         "autoencoder-32": make_pipeline(
-            Autoencoder(latent_dim=32, max_time=max_time, random_state=0),
+            Autoencoder(latent_dim=32, loss="bce", max_time=max_time, random_state=0),
             StandardScaler(),
             classifier(),
         ),

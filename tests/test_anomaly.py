@@ -35,6 +35,7 @@ def test_api_shapes_signs_and_offset(detector, planted):
     assert set(np.unique(labels)) == {-1, 1}
     assert scores[truth == -1].max() < np.median(scores[truth == 1])  # outliers score lower
     assert detector.n_features_in_ == 8
+    np.testing.assert_allclose(scores, -detector.autoencoder_.reconstruction_error(X))
 
 
 def test_contamination_is_respected_and_finds_the_planted_outliers(detector, planted):
@@ -86,6 +87,10 @@ def test_variational_and_conv_detectors_on_images():
         Autoencoder(architecture="conv", noise=0.2, **fast),
     ):
         det = AnomalyDetector(model, contamination=0.05).fit(zeros[:150])
+        # Every model scores by reconstruction error (a VAE's ELBO is not used).
+        np.testing.assert_allclose(
+            det.score_samples(others), -det.autoencoder_.reconstruction_error(others)
+        )
         s_in, s_out = det.score_samples(zeros[150:]), det.score_samples(others)
         # Rank-based AUC: a held-out zero usually scores above another digit.
         auc = np.mean(s_in[:, None] > s_out[None, :])

@@ -237,7 +237,8 @@ def cmd_score(args: argparse.Namespace) -> None:
     out = _check_output(args.output, args.force, ARRAY_FORMATS)
     model, data = _model_and_data(args.model, args.data, unwrap=False)
     with _about(args.data):
-        scores = model.score_samples(data)
+        # What an AnomalyDetector scores by, for any model: the negative reconstruction error.
+        scores = -getattr(model, "autoencoder_", model).reconstruction_error(data)
     threshold = args.threshold if args.threshold is not None else getattr(model, "offset_", None)
     table = pd.DataFrame({"score": scores})
     if threshold is not None:
