@@ -63,7 +63,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict[str, list[Any]] = {
-        "autoencoder": [None, HasMethods(["fit", "score_samples", "transform"])],
+        "autoencoder": [None, HasMethods(["fit", "reconstruction_error", "transform"])],
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
     }
 
