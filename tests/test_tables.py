@@ -145,6 +145,8 @@ def test_cli_reads_mixed_csv_and_parquet(tmp_path, frame, capsys):
     assert main(["train", str(csv), "-o", str(model), *argv]) == 0
     assert main(["encode", str(model), str(csv), "-o", str(codes)]) == 0
     assert main(["decode", str(model), str(codes), "-o", str(out)]) == 0
+    assert main(["decode", str(model), str(codes), "-o", str(tmp_path / "out.npy")]) == 2
+    assert "write .csv" in capsys.readouterr().err
     back = pd.read_csv(out)
     assert list(back.columns) == list(frame.columns)
     assert set(back["colour"]) <= {"red", "blue"}

@@ -202,7 +202,11 @@ def cmd_encode(args: argparse.Namespace) -> None:
 
 def cmd_decode(args: argparse.Namespace) -> None:
     out = _check_output(args.output, args.force, ARRAY_FORMATS)
-    model, X = _apply(args.model, args.codes, "inverse_transform")
+    model, codes = _model_and_data(args.model, args.codes)
+    if out.suffix.lower() != ".csv" and getattr(model, "table_", None) is not None:
+        raise CLIError(f"{args.model} rebuilds a table with categorical columns: write .csv.")
+    with _about(args.codes):
+        X = model.inverse_transform(codes)
     names = getattr(model, "feature_names_in_", None)
     _write_array(out, X, None if names is None else list(names))
     print(f"wrote {len(X)} reconstructions to {out}")
