@@ -189,16 +189,20 @@ class TableEncoding:
 
     @staticmethod
     def _one_hot(column: Column, series) -> np.ndarray:
-        index = {c: i for i, c in enumerate(column.categories)}
-        unknown = len(column.categories) if column.unknown_slot else None
+        import pandas as pd
+
+        # Values are matched to the fitted categories by value; gaps and unseen values
+        # get code -1 and go to the "unknown" slot.
+        index = pd.Index(column.categories, dtype=object)
+        codes = index.get_indexer(series.astype(object)).astype(np.int64)
+        unseen = codes < 0
+        if unseen.any():
+            if not column.unknown_slot:
+                value = series[unseen].iloc[0]
+                raise ValueError(f"column {column.name!r} holds {value!r}; expected bool.")
+            codes[unseen] = len(column.categories)
         out = np.zeros((len(series), column.width))
-        for row, value in enumerate(series.tolist()):
-            slot = index.get(_plain(value)) if not _is_missing(value) else None
-            if slot is None:
-                if unknown is None:
-                    raise ValueError(f"column {column.name!r} holds {value!r}; expected bool.")
-                slot = unknown
-            out[row, slot] = 1.0
+        out[np.arange(len(series)), codes] = 1.0
         return out
 
     # ------------------------------------------------------------ matrix -> data
@@ -260,10 +264,6 @@ def _check_missing(frame, handle_missing: str) -> None:
             f"missing values in column(s) {gaps[:5]}; fill them, or pass "
             "handle_missing='impute' to impute them (with indicator inputs)."
         )
-
-
-def _is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 def _plain(value: Any) -> Any:
