@@ -280,11 +280,13 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             patience=self.patience,
             verbose=bool(self.verbose),
         )
+        noise_range = {}
+        if scaling.mode != "unit" and self.noise_type == "salt_pepper" and self.noise > 0:
+            # Salt and pepper are the data's extremes in network space (0 and 1 for unit data).
+            noise_range = {"noise_low": train_x.amin(dim=0), "noise_high": train_x.amax(dim=0)}
         objective = self._objective(
             generator=torch.Generator(device=device).manual_seed(seed + 1),  # not the shuffle's
-            # The data's range in network space, for salt-and-pepper noise.
-            noise_low=0.0 if scaling.mode == "unit" else train_x.amin(dim=0),
-            noise_high=1.0 if scaling.mode == "unit" else train_x.amax(dim=0),
+            **noise_range,
         )
         train_start = time.perf_counter()
         self.history_ = train(
@@ -352,11 +354,15 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             noise=self.noise,
             noise_type=self.noise_type,
             sparsity=self.sparsity,
-            sparsity_target=self.sparsity_target,
             contractive=self.contractive,
+            **self._variant_settings(),
             **self._table_layout(),
             **fit_only,
         )
+
+    def _variant_settings(self) -> dict[str, Any]:
+        """Objective settings that only this class has."""
+        return {"sparsity_target": self.sparsity_target}
 
     def _table_layout(self) -> dict[str, Any]:
         if getattr(self, "table_", None) is None:
@@ -499,7 +505,8 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         )
 
     def score(self, X: Any, y: Any = None) -> float:
-        """Negative mean reconstruction error over ``X`` (higher is better)."""
+        """Mean of :meth:`score_samples` over ``X`` (higher is better): the negative mean
+        reconstruction error, or a VAE's mean ELBO."""
         return float(np.mean(self.score_samples(X)))
 
     @property

@@ -12,7 +12,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from .autoencoder import Autoencoder
 from .corruption import check_noise
-from .objective import Objective
 from .scaling import Scaling
 
 
@@ -135,21 +134,8 @@ class VariationalAutoencoder(Autoencoder):
             return "bce" if scaling.mode == "unit" else "mse"
         return self.loss
 
-    def _objective(self, **fit_only: Any) -> Objective:
-        return Objective(
-            latent_dim=self.latent_dim,
-            loss=self.loss_,
-            unit=self.scaling_.mode == "unit",
-            bottleneck="gaussian",
-            noise=self.noise,
-            noise_type=self.noise_type,
-            sparsity=self.sparsity,
-            contractive=self.contractive,
-            beta=self.beta,
-            kl_warmup=self.kl_warmup,
-            free_bits=self.free_bits,
-            **fit_only,
-        )
+    def _variant_settings(self) -> dict[str, Any]:
+        return {"beta": self.beta, "kl_warmup": self.kl_warmup, "free_bits": self.free_bits}
 
     # ------------------------------------------------------------------ generative side
     def sample(self, n_samples: int = 1, random_state: Any = None) -> np.ndarray:
@@ -171,7 +157,3 @@ class VariationalAutoencoder(Autoencoder):
         standardised), with a fixed set of posterior draws, so it is deterministic.
         """
         return self._per_sample(X, "elbo")
-
-    def score(self, X: Any, y: Any = None) -> float:
-        """Mean ELBO per sample over ``X`` (higher is better)."""
-        return float(np.mean(self.score_samples(X)))
