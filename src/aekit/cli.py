@@ -155,7 +155,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     with _about(args.data):
         model.fit(X)
     model.save(out)
-    fitted = getattr(model, "autoencoder_", model)
+    fitted = _autoencoder_of(model)
     h = fitted.history_
     print(
         f"trained {len(h['epoch'])} epochs in {fitted.training_time_:.1f}s; "
@@ -172,12 +172,17 @@ def _contamination(text: str) -> str | float:
         raise CLIError(f"--contamination must be 'auto' or a number; got {text!r}.") from None
 
 
+def _autoencoder_of(model: Any) -> Any:
+    """A fitted detector's autoencoder, or the model itself."""
+    return getattr(model, "autoencoder_", model)
+
+
 def _load_model(path: str, *, unwrap: bool = True) -> Any:
     """Load a model file; a detector stands for its autoencoder unless ``unwrap`` is off."""
     from .model_file import load
 
     model = load(path)
-    return getattr(model, "autoencoder_", model) if unwrap else model
+    return _autoencoder_of(model) if unwrap else model
 
 
 def _model_and_data(model_path: str, source: str, *, unwrap: bool = True) -> tuple[Any, Any]:
@@ -242,7 +247,7 @@ def cmd_score(args: argparse.Namespace) -> None:
     model, data = _model_and_data(args.model, args.data, unwrap=False)
     with _about(args.data):
         # What an AnomalyDetector scores by, for any model: the negative reconstruction error.
-        scores = -getattr(model, "autoencoder_", model).reconstruction_error(data)
+        scores = -_autoencoder_of(model).reconstruction_error(data)
     threshold = args.threshold if args.threshold is not None else getattr(model, "offset_", None)
     table = pd.DataFrame({"score": scores})
     if threshold is not None:

@@ -84,9 +84,7 @@ class TableEncoding:
         for name, raw in zip(names, frame.columns, strict=True):
             series = frame[raw]
             if _numeric(series):
-                values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-                if not np.isfinite(values[~np.isnan(values)]).all():
-                    raise ValueError(f"column {name!r} holds infinite values.")
+                values = _numeric_values(name, series)
                 observed = values[~np.isnan(values)]
                 if observed.size == 0:
                     raise ValueError(f"column {name!r} has no values.")
@@ -175,9 +173,7 @@ class TableEncoding:
             if column.kind == "numeric":
                 if not _numeric(series):
                     raise ValueError(f"column {column.name!r} was numeric at fit; now it is not.")
-                values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-                if not np.isfinite(values[~np.isnan(values)]).all():
-                    raise ValueError(f"column {column.name!r} holds infinite values.")
+                values = _numeric_values(column.name, series)
                 gaps = np.isnan(values)
                 block = [np.where(gaps, 0.0, (values - column.mean) / column.scale)]
                 if column.missing_flag:
@@ -253,6 +249,14 @@ def table_loss(
         target = x[:, start:stop].argmax(dim=1)
         total = total + F.cross_entropy(logits[:, start:stop], target, reduction="none")
     return total / (len(numeric) + len(groups))
+
+
+def _numeric_values(name: str, series) -> np.ndarray:
+    """A numeric column as float64 with NaN for gaps; infinities are an error."""
+    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    if np.isinf(values).any():
+        raise ValueError(f"column {name!r} holds infinite values.")
+    return values
 
 
 def _check_missing(frame, handle_missing: str) -> None:
