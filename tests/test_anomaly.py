@@ -87,9 +87,11 @@ def test_variational_and_conv_detectors_on_images():
         Autoencoder(architecture="conv", noise=0.2, **fast),
     ):
         det = AnomalyDetector(model, contamination=0.05).fit(zeros[:150])
-        # Every model scores by reconstruction error (a VAE's ELBO is not used).
+        # Every model scores by reconstruction error (a VAE's ELBO is not used), on
+        # pictures averaged over 3x3 neighbourhoods.
+        assert det.window_ == 3
         np.testing.assert_allclose(
-            det.score_samples(others), -det.autoencoder_.reconstruction_error(others)
+            det.score_samples(others), -det.autoencoder_.reconstruction_error(others, window=3)
         )
         s_in, s_out = det.score_samples(zeros[150:]), det.score_samples(others)
         # Rank-based AUC: a held-out zero usually scores above another digit.
@@ -122,3 +124,53 @@ def test_not_an_autoencoder(planted):
 def test_wrong_width_after_fit(detector):
     with pytest.raises(ValueError, match="8 features"):
         detector.predict(np.zeros((3, 5)))
+
+
+def test_window_is_the_error_of_the_locally_averaged_residual():
+    from aekit.data import load_digits
+
+    X, _ = load_digits()
+    ae = Autoencoder(latent_dim=4, epochs=3, random_state=0, device="cpu").fit(X)
+    residual = (X - ae.inverse_transform(ae.transform(X))).reshape(-1, 8, 8)
+    np.testing.assert_allclose(
+        ae.reconstruction_error(X, window=1),
+        np.mean(residual.reshape(len(X), -1) ** 2, 1),
+        rtol=1e-4,
+    )
+    windows = np.lib.stride_tricks.sliding_window_view(residual, (3, 3), axis=(1, 2))
+    expected = np.mean(windows.mean(axis=(-2, -1)) ** 2, axis=(1, 2))
+    np.testing.assert_allclose(ae.reconstruction_error(X, window=3), expected, rtol=1e-4)
+
+
+def test_window_auto_is_per_pixel_for_tables(planted):
+    X, _ = planted
+    det = AnomalyDetector(Autoencoder(**{**AE, "epochs": 5})).fit(X)
+    assert det.window_ == 1
+    np.testing.assert_allclose(det.score_samples(X), -det.autoencoder_.reconstruction_error(X))
+
+
+@pytest.mark.parametrize("window, match", [(3, "not images"), (0, "window"), ("big", "window")])
+def test_bad_window(planted, window, match):
+    with pytest.raises(ValueError, match=match):
+        AnomalyDetector(Autoencoder(**{**AE, "epochs": 2}), window=window).fit(planted[0])
+
+
+def test_window_larger_than_the_images():
+    from aekit.data import load_digits
+
+    ae = Autoencoder(latent_dim=2, epochs=1, device="cpu").fit(load_digits()[0][:50])
+    with pytest.raises(ValueError, match="larger than the 8x8 images"):
+        ae.reconstruction_error(load_digits()[0][:5], window=9)
+    with pytest.raises(ValueError, match="window must be a positive int"):
+        ae.reconstruction_error(load_digits()[0][:5], window=2.5)
+
+
+def test_window_survives_save_and_load(tmp_path):
+    from aekit.data import load_digits
+
+    X, _ = load_digits()
+    det = AnomalyDetector(Autoencoder(latent_dim=2, epochs=2, device="cpu"), window=2).fit(X)
+    det.save(tmp_path / "det.aek")
+    twin = load(tmp_path / "det.aek")
+    assert twin.window_ == 2 and twin.window == 2
+    np.testing.assert_array_equal(twin.score_samples(X), det.score_samples(X))

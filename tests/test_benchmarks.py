@@ -54,3 +54,16 @@ def test_family_script_measures_every_variant_on_tiny_data():
         model = cls(latent_dim=2, epochs=1, random_state=0, device="cpu", **params).fit(X)
         figures = bench.figures(model, X, noisy)
         assert np.isfinite(figures["test_mse"]) and np.isfinite(figures["jacobian"])
+
+
+def test_one_class_detectors_score_tiny_data():
+    from argparse import Namespace
+
+    bench = _module("one_class")
+    args = Namespace(
+        latent_dim=2, architecture="dense", noise=0.0, max_time=1.0, window="auto", seed=0
+    )
+    X = np.random.default_rng(0).random((40, 784)).astype(np.float32)
+    for scores in (bench.aekit_scores, bench.pca_scores, bench.pca_window_scores):
+        s = scores(X[:30], X, args)
+        assert s.shape == (40,) and np.all(np.isfinite(s)) and np.all(s <= 0)

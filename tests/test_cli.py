@@ -98,6 +98,9 @@ def test_existing_output_needs_force(tmp_path, csv_table, capsys):
         (["sample", "{missing}", "-o", "{out}"], "no such model file"),
         (["train", "{data}", "-o", "{out}", "--contamination", "lots"], "contamination"),
         (["train", "{data}", "-o", "{out}", "--contamination", "0.9"], "contamination"),
+        (["train", "{data}", "-o", "{out}", "--window", "3"], "give --contamination"),
+        (["train", "{data}", "-o", "{out}", "--contamination", "auto", "--window", "x"], "window"),
+        (["train", "{data}", "-o", "{out}", "--contamination", "auto", "--window", "0"], "window"),
         (["score", "{model}", "{narrow}", "-o", "{out}"], "features"),
         (["score", "{model}", "{data}", "-o", "{out}.txt"], "unknown output format"),
     ],
@@ -232,3 +235,22 @@ def test_score_a_plain_model_with_and_without_threshold(tmp_path, csv_table):
     argv = ["score", str(model), str(path), "-o", str(scores), "--force", "--threshold", "-1"]
     assert main(argv) == 0
     assert np.load(scores).shape == (len(X), 2)
+
+
+def test_a_detector_on_images_scores_by_its_window(tmp_path, capsys):
+    from aekit.data import load_digits
+
+    X, _ = load_digits()
+    data, model, scores = tmp_path / "x.npy", tmp_path / "det.aek", tmp_path / "s.npy"
+    np.save(data, X[:200])
+    argv = ["train", str(data), "-o", str(model), "--latent-dim", "4", *TRAIN]
+    assert main([*argv, "--contamination", "auto", "--window", "2"]) == 0
+    assert aekit.load(model).window_ == 2
+    assert main(["info", str(model)]) == 0
+    assert "window 2" in capsys.readouterr().out
+    # A plain image model is scored as a default detector would: window 3.
+    plain = tmp_path / "plain.aek"
+    assert main(["train", str(data), "-o", str(plain), "--latent-dim", "4", *TRAIN]) == 0
+    assert main(["score", str(plain), str(data), "-o", str(scores)]) == 0
+    expected = -aekit.load(plain).reconstruction_error(X[:200], window=3)
+    np.testing.assert_allclose(np.load(scores)[:, 0], expected, rtol=1e-6)

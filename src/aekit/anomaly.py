@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from numbers import Real
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,9 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
     a VAE included (from its posterior mean): a VAE's ELBO is a likelihood, and
     likelihoods rank simple images (few bright pixels) as typical whatever their
     class, which makes them a poor outlier score (one-class Fashion-MNIST: mean ROC
-    AUC 0.72 by ELBO against 0.92 by reconstruction error).
+    AUC 0.72 by ELBO against 0.92 by reconstruction error). On images the error is
+    taken after averaging the residual over small neighbourhoods (``window``): mean
+    ROC AUC 0.935 there against 0.921 per pixel.
 
     Parameters
     ----------
@@ -35,6 +37,12 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         quantile of the training scores. ``"auto"`` uses the box-plot rule instead, on
         the logarithm of the error (``-score``): training errors whose log lies above
         ``Q3 + 1.5 * IQR`` are outliers (on the scores themselves if any error is 0).
+    window : "auto" or int >= 1, default="auto"
+        For images: side of the neighbourhood over which the residual is averaged
+        before squaring (see :meth:`Autoencoder.reconstruction_error`); 1 is the plain
+        per-pixel error. ``"auto"`` is 3 for pictures (the model knows their shape or
+        they are a square number of features, at least 8x8, in [0, 1]) and 1 for
+        everything else, tables included.
 
     Attributes
     ----------
@@ -42,6 +50,8 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         The fitted autoencoder.
     offset_ : float
         Threshold on ``score_samples``: ``decision_function = score_samples - offset_``.
+    window_ : int
+        The ``window`` in use.
     n_features_in_ : int
         Number of input features.
 
@@ -65,24 +75,30 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
     _parameter_constraints: dict[str, list[Any]] = {
         "autoencoder": [None, HasMethods(["fit", "reconstruction_error", "transform"])],
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+        "window": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, autoencoder: Autoencoder | None = None, *, contamination="auto"):
+    def __init__(
+        self, autoencoder: Autoencoder | None = None, *, contamination="auto", window="auto"
+    ):
         self.autoencoder = autoencoder
         self.contamination = contamination
+        self.window = window
 
     def fit(self, X: Any, y: Any = None) -> AnomalyDetector:
         """Fit the autoencoder on ``X`` and set the threshold from its scores."""
         self._validate_params()
         model = Autoencoder() if self.autoencoder is None else clone(self.autoencoder)
         model.fit(X)
-        self._adopt(model, _offset(-model.reconstruction_error(X), self.contamination))
+        window = resolve_window(model, self.window)
+        scores = -_error(model, X, window)
+        self._adopt(model, _offset(scores, self.contamination), window)
         return self
 
     def score_samples(self, X: Any) -> np.ndarray:
         """Negative reconstruction error of each sample: higher is more normal."""
         check_is_fitted(self)
-        return -self.autoencoder_.reconstruction_error(X)
+        return -_error(self.autoencoder_, X, self.window_)
 
     def decision_function(self, X: Any) -> np.ndarray:
         """``score_samples(X) - offset_``: negative for outliers."""
@@ -116,7 +132,8 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             "state": state,
         }
         tensors = {f"autoencoder.{k}": v for k, v in tensors.items()}
-        return {"offset": float(self.offset_), "autoencoder": inner}, tensors
+        state = {"offset": float(self.offset_), "window": self.window_, "autoencoder": inner}
+        return state, tensors
 
     def _load_file_state(self, state: dict[str, Any], tensors: dict[str, Any]) -> None:
         from .model_file import build_estimator
@@ -126,14 +143,33 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         prefix = "autoencoder."
         own = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
         model._load_file_state(inner["state"], own)
-        self._adopt(model, float(state["offset"]))
+        self._adopt(model, float(state["offset"]), int(state.get("window", 1)))
 
-    def _adopt(self, model: Autoencoder, offset: float) -> None:
+    def _adopt(self, model: Autoencoder, offset: float, window: int) -> None:
         self.autoencoder_ = model
         self.offset_ = offset
+        self.window_ = window
         self.n_features_in_ = model.n_features_in_
         if hasattr(model, "feature_names_in_"):
             self.feature_names_in_ = model.feature_names_in_
+
+
+def resolve_window(model: Autoencoder, window: str | int) -> int:
+    """The error window for a fitted ``model``: ``window`` itself, or what "auto" means."""
+    if window != "auto":
+        return int(window)
+    grid = model._pixel_grid() if hasattr(model, "_pixel_grid") else None
+    pictures = grid is not None and min(grid[1:]) >= 8 and model.scaling_.mode == "unit"
+    return 3 if pictures else 1
+
+
+def _error(model: Autoencoder, X: Any, window: int) -> np.ndarray:
+    # Plain calls for window 1 keep any model with reconstruction_error(X) usable.
+    return (
+        model.reconstruction_error(X, window=window)
+        if window > 1
+        else model.reconstruction_error(X)
+    )
 
 
 def _offset(scores: np.ndarray, contamination: str | float) -> float:

@@ -146,10 +146,16 @@ def cmd_train(args: argparse.Namespace) -> None:
     # A bad flag is about the flag, not the data: say so before reading any.
     autoencoder._validate_params()
     autoencoder._check_settings()
+    if args.window is not None and args.contamination is None:
+        raise CLIError("--window is a detector setting: give --contamination too.")
     if args.contamination is not None:
         from .anomaly import AnomalyDetector
 
-        model = AnomalyDetector(autoencoder, contamination=_contamination(args.contamination))
+        model = AnomalyDetector(
+            autoencoder,
+            contamination=_auto_or(args.contamination, float, "--contamination"),
+            window=_auto_or(args.window, int, "--window"),
+        )
         model._validate_params()
     X = read_data(args.data)
     with _about(args.data):
@@ -163,13 +169,14 @@ def cmd_train(args: argparse.Namespace) -> None:
     )
 
 
-def _contamination(text: str) -> str | float:
-    if text == "auto":
-        return text
+def _auto_or(text: str | None, kind: type, flag: str) -> Any:
+    """A flag's value: "auto" (also when left out) or a number of ``kind``."""
+    if text is None or text == "auto":
+        return "auto"
     try:
-        return float(text)
+        return kind(text)
     except ValueError:
-        raise CLIError(f"--contamination must be 'auto' or a number; got {text!r}.") from None
+        raise CLIError(f"{flag} must be 'auto' or a number; got {text!r}.") from None
 
 
 def _autoencoder_of(model: Any) -> Any:
@@ -246,8 +253,13 @@ def cmd_score(args: argparse.Namespace) -> None:
     out = _check_output(args.output, args.force, ARRAY_FORMATS)
     model, data = _model_and_data(args.model, args.data, unwrap=False)
     with _about(args.data):
-        # What an AnomalyDetector scores by, for any model: the negative reconstruction error.
-        scores = -_autoencoder_of(model).reconstruction_error(data)
+        if hasattr(model, "offset_"):
+            scores = model.score_samples(data)
+        else:  # what an AnomalyDetector with default settings would score by
+            from .anomaly import resolve_window
+
+            window = resolve_window(model, "auto")
+            scores = -model.reconstruction_error(data, window=window)
     threshold = args.threshold if args.threshold is not None else getattr(model, "offset_", None)
     table = pd.DataFrame({"score": scores})
     if threshold is not None:
@@ -307,7 +319,8 @@ def _info_lines(model: str, header: dict[str, Any]) -> list[str]:
     if "autoencoder" in state:  # a detector: its own settings, then its autoencoder's
         lines.append(
             f"  detector    contamination {params['contamination']!r}, "
-            f"offset {state['offset']:.6g} (scores below it are outliers)"
+            f"window {state.get('window', 1)}, offset {state['offset']:.6g} "
+            "(scores below it are outliers)"
         )
         inner = state["autoencoder"]
         lines.append(f"  autoencoder {inner['estimator']}")
@@ -398,6 +411,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--contamination",
         metavar="auto|F",
         help="save an AnomalyDetector: expected share of outliers in DATA, or auto",
+    )
+    p.add_argument(
+        "--window",
+        metavar="auto|N",
+        help="detector: side of the pixel neighbourhood the error is averaged over",
     )
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)

@@ -153,13 +153,26 @@ class Objective:
         return loss
 
     # ------------------------------------------------------------ scores
-    def reconstruction_error(self, network: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    def reconstruction_error(
+        self,
+        network: nn.Module,
+        x: torch.Tensor,
+        window: int = 1,
+        image_shape: tuple[int, int, int] | None = None,
+    ) -> torch.Tensor:
         """Per-sample mean squared reconstruction error in network space (for mixed
-        tables: squared error and cross-entropy averaged over columns)."""
+        tables: squared error and cross-entropy averaged over columns).
+
+        ``window > 1`` averages the residual over ``window x window`` neighbourhoods of
+        the ``(C, H, W)`` images before squaring it.
+        """
         if self.loss == "table":
             logits = network.decode(self.encode(network, x))
             return table_loss(logits, x, self.numeric, self.groups)
-        return (self.reconstruct(network, x) - x).square().mean(dim=1)
+        residual = self.reconstruct(network, x) - x
+        if window > 1:
+            residual = F.avg_pool2d(residual.view(-1, *image_shape), window, stride=1)
+        return residual.square().flatten(1).mean(dim=1)
 
     def elbo(self, network: nn.Module, x: torch.Tensor) -> torch.Tensor:
         """Per-sample evidence lower bound (gaussian bottleneck), in nats.
