@@ -37,7 +37,16 @@ def test_torch_is_a_range_in_the_package_and_pinned_for_ci():
     assert project["scripts"]["aekit"] == "aekit.cli:main"
 
 
-@pytest.mark.parametrize("module", ["aekit.autoencoder", "aekit.variational", "aekit.anomaly"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "aekit.autoencoder",
+        "aekit.variational",
+        "aekit.anomaly",
+        "aekit.text.autoencoder",
+        "aekit.text.metrics",
+    ],
+)
 def test_docstring_examples_run(module):
     import doctest
     import importlib

@@ -10,6 +10,8 @@ from importlib.metadata import PackageNotFoundError, version
 from .anomaly import AnomalyDetector
 from .autoencoder import Autoencoder
 from .model_file import ModelFileError, load
+from .text.autoencoder import TextAutoencoder
+from .text.metrics import exact_match, word_accuracy
 from .variational import VariationalAutoencoder
 
 try:
@@ -21,7 +23,10 @@ __all__ = [
     "AnomalyDetector",
     "Autoencoder",
     "ModelFileError",
+    "TextAutoencoder",
     "VariationalAutoencoder",
+    "exact_match",
     "load",
+    "word_accuracy",
     "__version__",
 ]

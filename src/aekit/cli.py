@@ -107,6 +107,26 @@ _TRAIN_PARAMS = (
 )
 _AE_ONLY = ("sparsity_target",)
 _VAE_ONLY = ("beta", "kl_warmup", "free_bits")
+_TEXT_PARAMS = ("tokenizer", "vocab_size", "max_length", "variational", "word_dropout")
+# What a text model shares with the others; every other image / table flag is refused.
+_TEXT_COMMON = ("latent_dim", "epochs", "batch_size", "learning_rate", "max_time")
+_TEXT_COMMON += ("validation_fraction", "random_state", "device", "beta", "kl_warmup")
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _text_estimator(args: argparse.Namespace):
+    from .text.autoencoder import TextAutoencoder
+
+    others = _TRAIN_PARAMS + _AE_ONLY + _VAE_ONLY + ("architecture", "contamination", "window")
+    refused = [n for n in others if n not in _TEXT_COMMON and getattr(args, n) is not None]
+    if refused:
+        raise CLIError(f"{_flag(refused[0])} does not apply to --model text.")
+    names = _TEXT_COMMON + _TEXT_PARAMS
+    params = {n: getattr(args, n) for n in names if getattr(args, n) not in (None, False)}
+    return TextAutoencoder(**params, verbose=_progress(args))
 
 
 def _estimator(args: argparse.Namespace):
@@ -114,6 +134,11 @@ def _estimator(args: argparse.Namespace):
     from .autoencoder import Autoencoder
     from .variational import VariationalAutoencoder
 
+    if args.model == "text":
+        return _text_estimator(args)
+    given_text = [n for n in (*_TEXT_PARAMS, "column") if getattr(args, n) not in (None, False)]
+    if given_text:
+        raise CLIError(f"{_flag(given_text[0])} applies to --model text only.")
     if args.model == "vae":
         cls, architecture = VariationalAutoencoder, args.architecture
         refused = [name for name in _AE_ONLY if getattr(args, name) is not None]
@@ -126,9 +151,10 @@ def _estimator(args: argparse.Namespace):
             )
         refused = [name for name in _VAE_ONLY if getattr(args, name) is not None]
     if refused:
-        flag = "--" + refused[0].replace("_", "-")
         kind = "a variational" if cls is Autoencoder else "a non-variational"
-        raise CLIError(f"{flag} applies to {kind} model only (see aekit train --help).")
+        raise CLIError(
+            f"{_flag(refused[0])} applies to {kind} model only (see aekit train --help)."
+        )
     names = _TRAIN_PARAMS + (_VAE_ONLY if cls is VariationalAutoencoder else _AE_ONLY)
     given = {name: getattr(args, name) for name in names}
     if architecture is not None:
@@ -138,14 +164,13 @@ def _estimator(args: argparse.Namespace):
 
 
 def cmd_train(args: argparse.Namespace) -> None:
-    from .data import read_data
-
     out = _check_output(args.output, args.force)
     # Flags left out keep the estimator's own defaults: they are defined once, there.
     model = autoencoder = _estimator(args)
     # A bad flag is about the flag, not the data: say so before reading any.
     autoencoder._validate_params()
-    autoencoder._check_settings()
+    if hasattr(autoencoder, "_check_settings"):
+        autoencoder._check_settings()
     if args.window is not None and args.contamination is None:
         raise CLIError("--window is a detector setting: give --contamination too.")
     if args.contamination is not None:
@@ -157,7 +182,7 @@ def cmd_train(args: argparse.Namespace) -> None:
             window=_auto_or(args.window, int, "--window"),
         )
         model._validate_params()
-    X = read_data(args.data)
+    X = _read(args.data, model, args.column)
     with _about(args.data):
         model.fit(X)
     model.save(out)
@@ -192,29 +217,57 @@ def _load_model(path: str, *, unwrap: bool = True) -> Any:
     return _autoencoder_of(model) if unwrap else model
 
 
-def _model_and_data(model_path: str, source: str, *, unwrap: bool = True) -> tuple[Any, Any]:
-    from .data import read_data
+def _is_text(model: Any) -> bool:
+    from .text.autoencoder import TextAutoencoder
 
-    return _load_model(model_path, unwrap=unwrap), read_data(source)
+    return isinstance(model, TextAutoencoder)
 
 
-def _apply(model_path: str, source: str, method: str) -> tuple[Any, Any]:
+def _read(source: str, model: Any, column: str | None = None) -> Any:
+    """What ``model`` takes from ``source``: texts for a text model, else an array."""
+    from .data import read_data, read_texts
+
+    if _is_text(model):
+        return read_texts(source, column)
+    if column is not None:
+        raise CLIError("--column picks the text column of a table: it is for text models.")
+    return read_data(source)
+
+
+def _model_and_data(
+    model_path: str, source: str, *, unwrap: bool = True, column: str | None = None
+) -> tuple[Any, Any]:
+    model = _load_model(model_path, unwrap=unwrap)
+    return model, _read(source, model, column)
+
+
+def _apply(model_path: str, source: str, method: str, column: str | None) -> tuple[Any, Any]:
     """Load a model and run one of its methods on the data in ``source``."""
-    model, data = _model_and_data(model_path, source)
+    model, data = _model_and_data(model_path, source, column=column)
     with _about(source):
         return model, getattr(model, method)(data)
 
 
 def cmd_encode(args: argparse.Namespace) -> None:
     out = _check_output(args.output, args.force, ARRAY_FORMATS)
-    model, codes = _apply(args.model, args.data, "transform")
+    model, codes = _apply(args.model, args.data, "transform", args.column)
     _write_array(out, codes, list(model.get_feature_names_out()))
     print(f"wrote {codes.shape[0]} codes of width {codes.shape[1]} to {out}")
 
 
 def cmd_decode(args: argparse.Namespace) -> None:
+    from .data import read_data
+
+    model = _load_model(args.model)
+    if _is_text(model):
+        out = _check_output(args.output, args.force, (".txt",))
+        with _about(args.codes):
+            texts = model.inverse_transform(read_data(args.codes))
+        _write_texts(out, texts)
+        print(f"wrote {len(texts)} texts to {out}")
+        return
     out = _check_output(args.output, args.force, ARRAY_FORMATS)
-    model, codes = _model_and_data(args.model, args.codes)
+    codes = read_data(args.codes)
     if out.suffix.lower() != ".csv" and getattr(model, "table_", None) is not None:
         raise CLIError(f"{args.model} rebuilds a table with categorical columns: write .csv.")
     with _about(args.codes):
@@ -224,10 +277,35 @@ def cmd_decode(args: argparse.Namespace) -> None:
     print(f"wrote {len(X)} reconstructions to {out}")
 
 
+def _write_texts(path: Path, texts: Sequence[str]) -> None:
+    from .model_file import write_atomic
+
+    # One text per line: a line break inside a text would split it in two.
+    lines = [" ".join(t.splitlines()) for t in texts]
+    write_atomic(path, "".join(f"{line}\n" for line in lines).encode("utf-8"))
+
+
+def _text_metrics(model: Any, texts: list[str]) -> dict[str, Any]:
+    from .text.metrics import exact_match, word_accuracy
+
+    rebuilt = model.reconstruct(texts)
+    return {
+        "n_samples": len(texts),
+        "word_accuracy": word_accuracy(texts, rebuilt),
+        "exact_match": exact_match(texts, rebuilt),
+        "token_cross_entropy": -model.score(texts),  # mean per text, nats per token
+        "latent_dim": int(model.latent_dim),
+    }
+
+
 def cmd_evaluate(args: argparse.Namespace) -> None:
     from .variational import VariationalAutoencoder
 
-    model, data = _model_and_data(args.model, args.data)
+    model, data = _model_and_data(args.model, args.data, column=args.column)
+    if _is_text(model):
+        with _about(args.data):
+            _print_metrics(_text_metrics(model, data), args.json)
+        return
     with _about(args.data):
         errors = model.reconstruction_error(data)
         elbo = model.score(data) if isinstance(model, VariationalAutoencoder) else None
@@ -240,7 +318,11 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     }
     if elbo is not None:
         metrics["elbo"] = elbo  # mean per sample, in nats
-    if args.json:
+    _print_metrics(metrics, args.json)
+
+
+def _print_metrics(metrics: dict[str, Any], as_json: bool) -> None:
+    if as_json:
         print(json.dumps(metrics, indent=2))
     else:
         for key, value in metrics.items():
@@ -251,9 +333,9 @@ def cmd_score(args: argparse.Namespace) -> None:
     import pandas as pd
 
     out = _check_output(args.output, args.force, ARRAY_FORMATS)
-    model, data = _model_and_data(args.model, args.data, unwrap=False)
+    model, data = _model_and_data(args.model, args.data, unwrap=False, column=args.column)
     with _about(args.data):
-        if hasattr(model, "offset_"):
+        if hasattr(model, "offset_") or _is_text(model):
             scores = model.score_samples(data)
         else:  # what an AnomalyDetector with default settings would score by
             from .anomaly import resolve_window
@@ -326,11 +408,17 @@ def _info_lines(model: str, header: dict[str, Any]) -> list[str]:
         lines.append(f"  autoencoder {inner['estimator']}")
         state, params = inner["state"], inner["params"]
     network, history = state["network"], state.get("history", {})
-    lines += [
-        f"  network     {network['name']} {network['config']}",
-        f"  features    {state['n_features_in']}   latent_dim {params['latent_dim']}",
-        f"  scaling     {state['scaling_mode']}   loss {state['loss']}",
-    ]
+    lines.append(f"  network     {network['name']} {network['config']}")
+    if "tokenizer" in state:  # a text model
+        lines.append(
+            f"  tokens      {params['tokenizer']} tokenizer, {state['vocab_size']} tokens, "
+            f"max_length {params['max_length']}   latent_dim {params['latent_dim']}"
+        )
+    else:
+        lines += [
+            f"  features    {state['n_features_in']}   latent_dim {params['latent_dim']}",
+            f"  scaling     {state['scaling_mode']}   loss {state['loss']}",
+        ]
     if history.get("epoch"):
         lines.append(
             f"  trained     {history['epoch'][-1]} epochs in {state['training_time']:.1f}s; "
@@ -392,7 +480,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file to write")
     p.add_argument("--latent-dim", type=int, help="code width")
-    p.add_argument("--model", choices=["dense", "conv", "vae"], help="dense (default), conv or vae")
+    p.add_argument(
+        "--model",
+        choices=["dense", "conv", "vae", "text"],
+        help="dense (default), conv, vae or text (DATA: .txt, one text per line, or .csv/.tsv)",
+    )
+    p.add_argument("--column", help="text: the column of a .csv/.tsv that holds the texts")
     p.add_argument(
         "--architecture", choices=["dense", "conv"], help="network of a vae (default dense)"
     )
@@ -407,6 +500,12 @@ def build_parser() -> argparse.ArgumentParser:
     family.add_argument("--beta", type=float, help="vae: weight of the KL term")
     family.add_argument("--kl-warmup", type=float, help="vae: share of the run to ramp beta")
     family.add_argument("--free-bits", type=float, help="vae: KL nats per unit left unpenalised")
+    text = p.add_argument_group("text models (--model text)")
+    text.add_argument("--tokenizer", choices=["bpe", "word", "char"], help="default bpe")
+    text.add_argument("--vocab-size", type=int, help="largest vocabulary (bpe, word)")
+    text.add_argument("--max-length", type=int, help="tokens kept per text")
+    text.add_argument("--variational", action="store_true", help="a text VAE")
+    text.add_argument("--word-dropout", type=float, help="share of decoder inputs hidden")
     p.add_argument(
         "--contamination",
         metavar="auto|F",
@@ -430,23 +529,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("encode", cmd_encode, "write the codes of DATA")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("data", metavar="DATA")
+    p.add_argument("--column", help="text models: the text column of a .csv/.tsv")
     p.add_argument("-o", "--output", required=True, help="codes file (.npy or .csv)")
     p.add_argument("--force", action="store_true")
 
     p = add("decode", cmd_decode, "write the reconstructions decoded from CODES")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("codes", metavar="CODES", help="codes file (.npy .npz .csv)")
-    p.add_argument("-o", "--output", required=True, help="output file (.npy or .csv)")
+    p.add_argument(
+        "-o", "--output", required=True, help="output file (.npy or .csv; .txt for text)"
+    )
     p.add_argument("--force", action="store_true")
 
     p = add("evaluate", cmd_evaluate, "reconstruction error of MODEL on DATA")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("data", metavar="DATA")
+    p.add_argument("--column", help="text models: the text column of a .csv/.tsv")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add("score", cmd_score, "normality score of each row of DATA (higher is more normal)")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("data", metavar="DATA")
+    p.add_argument("--column", help="text models: the text column of a .csv/.tsv")
     p.add_argument("-o", "--output", required=True, help="scores.csv (or .npy)")
     p.add_argument(
         "--threshold",

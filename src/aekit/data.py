@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
 import urllib.request
 import zipfile
@@ -218,3 +219,68 @@ def _numeric_frame(frame, path: Path, *, named: bool):
     # Named columns may be categorical: the estimator encodes them (see aekit.tables).
     frame.columns = [str(c) for c in frame.columns]
     return frame
+
+
+def read_texts(source: str | os.PathLike, column: str | None = None) -> list[str]:
+    """Texts from a file: ``.txt`` (one per line) or ``.csv`` / ``.tsv`` (``column``).
+
+    A table with one column needs no ``column``. Bytes that are not UTF-8 raise a
+    :class:`DataError` naming the file and line.
+    """
+    import csv
+
+    import pandas as pd
+
+    path = Path(source)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file.")
+    suffix = path.suffix.lower()
+    if suffix not in (".txt", ".csv", ".tsv"):
+        raise DataError(f"{path}: texts come from .txt (one per line), .csv or .tsv files.")
+    text = _utf8(path.read_bytes(), path)
+    if suffix == ".txt":
+        if column is not None:
+            raise DataError(
+                f"{path}: --column is for .csv and .tsv files; a .txt is one text per line."
+            )
+        texts = text.splitlines()
+    else:
+        try:
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep="\t" if suffix == ".tsv" else ",",
+                # Chat posts are full of stray quotes: in a .tsv they are text.
+                quoting=csv.QUOTE_NONE if suffix == ".tsv" else csv.QUOTE_MINIMAL,
+                dtype=str,
+                keep_default_na=False,
+            )
+        except (ValueError, pd.errors.ParserError) as exc:
+            raise DataError(f"{path}: not a readable table ({_summary(exc)}).") from None
+        if column is None:
+            if frame.shape[1] != 1:
+                names = ", ".join(map(str, frame.columns[:8]))
+                raise DataError(f"{path}: has columns {names}; name the text one with --column.")
+            column = frame.columns[0]
+        if column not in frame.columns:
+            names = ", ".join(map(str, frame.columns[:8]))
+            raise DataError(f"{path}: no column {column!r} (columns: {names}).")
+        texts = frame[column].tolist()
+    if not texts:
+        raise DataError(f"{path}: the file holds no texts.")
+    return texts
+
+
+def _utf8(raw: bytes, path: Path) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise DataError(
+            f"{path}: line {line}, column {column}: byte 0x{raw[exc.start]:02x} is not UTF-8 "
+            "text (save the file as UTF-8)."
+        ) from None
+
+
+def _summary(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

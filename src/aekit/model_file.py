@@ -42,9 +42,11 @@ class ModelFileError(ValueError):
 def _registry() -> dict[str, type]:
     from .anomaly import AnomalyDetector
     from .autoencoder import Autoencoder
+    from .text.autoencoder import TextAutoencoder
     from .variational import VariationalAutoencoder
 
-    return {cls.__name__: cls for cls in (Autoencoder, VariationalAutoencoder, AnomalyDetector)}
+    classes = (Autoencoder, VariationalAutoencoder, AnomalyDetector, TextAutoencoder)
+    return {cls.__name__: cls for cls in classes}
 
 
 def build_estimator(name: str, params: dict[str, Any]) -> Any:

@@ -28,6 +28,7 @@ from .penalties import (
     l1_activity,
 )
 from .tables import table_loss
+from .text.sequences import n_tokens, teacher_inputs, token_nll, trim
 
 # Bottleneck -> encoder outputs per code unit.
 BOTTLENECKS = {"deterministic": 1, "sigmoid": 1, "gaussian": 2}
@@ -38,7 +39,9 @@ _LOGVAR_RANGE = (-20.0, 10.0)  # keeps exp(logvar) finite early in training
 @dataclass
 class Objective:
     latent_dim: int
-    loss: str  # "mse", "bce" (data in [0, 1]) or "table" (mixed columns, see tables.py)
+    # "mse", "bce" (data in [0, 1]), "table" (mixed columns, see tables.py) or "tokens"
+    # (token ids, cross-entropy; the decoder is fed the previous tokens: teacher forcing)
+    loss: str
     unit: bool  # data in [0, 1]: the output goes through a sigmoid
     bottleneck: str = "deterministic"  # "sigmoid" for the KL sparsity target, "gaussian": VAE
     # corruption (training only)
@@ -53,6 +56,7 @@ class Objective:
     beta: float = 1.0  # weight of the KL to the prior (gaussian bottleneck)
     kl_warmup: float = 0.0  # share of the run over which beta ramps up from 0
     free_bits: float = 0.0  # nats per code unit the KL is not pushed below (training)
+    word_dropout: float = 0.0  # tokens: share of the decoder's inputs hidden (training)
     generator: torch.Generator | None = None  # for noise and posterior draws
     # mixed tables: positions of numeric values and of each categorical one-hot group
     numeric: list[int] | None = None
@@ -75,12 +79,21 @@ class Objective:
         """The reconstruction from the code (posterior mean for a VAE), in network space."""
         return self.output(network.decode(self.encode(network, x)))
 
+    def _logits(self, network: nn.Module, code: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        if self.loss != "tokens":
+            return network.decode(code)
+        dropout = self.word_dropout if network.training else 0.0
+        return network.decode(code, teacher_inputs(x, dropout, self.generator))
+
     def _posterior(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mu, logvar = h.split(self.latent_dim, dim=1)
         return mu, logvar.clamp(*_LOGVAR_RANGE)
 
     def _nll(self, logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """Per-sample negative log-likelihood: Bernoulli (bce) or unit-variance Gaussian."""
+        """Per-sample negative log-likelihood: Bernoulli (bce), categorical per token
+        (tokens) or unit-variance Gaussian."""
+        if self.loss == "tokens":
+            return token_nll(logits, x)
         if self.loss == "bce":
             return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=1)
         sq = (self.output(logits) - x).square().sum(dim=1)
@@ -102,6 +115,8 @@ class Objective:
     def __call__(self, network: nn.Module, x: torch.Tensor, progress: float) -> torch.Tensor:
         """Training loss on the batch ``x``; in eval mode the full objective, uncorrupted."""
         training = network.training
+        if self.loss == "tokens":
+            x = trim(x)
         x_in = x
         if training and self.noise > 0:
             x_in = corrupt(
@@ -125,7 +140,7 @@ class Objective:
         if self.bottleneck == "gaussian":
             mu, logvar = self._posterior(h)
             eps = torch.randn(mu.shape, generator=self.generator, device=mu.device, dtype=mu.dtype)
-            nll = self._nll(network.decode(mu + torch.exp(0.5 * logvar) * eps), x)
+            nll = self._nll(self._logits(network, mu + torch.exp(0.5 * logvar) * eps, x), x)
             kl = gaussian_kl(mu, logvar)
             if training:
                 warm = min(1.0, progress / self.kl_warmup) if self.kl_warmup > 0 else 1.0
@@ -135,8 +150,10 @@ class Objective:
                 beta, kl_term = self.beta, kl.sum(dim=1).mean()
             loss = nll.mean() + beta * kl_term
         else:
-            logits = network.decode(code)
-            if self.loss == "table":
+            logits = self._logits(network, code, x)
+            if self.loss == "tokens":  # per token, so long texts weigh more
+                loss = token_nll(logits, x).sum() / n_tokens(x).sum()
+            elif self.loss == "table":
                 loss = table_loss(logits, x, self.numeric, self.groups).mean()
             elif self.loss == "bce":
                 loss = F.binary_cross_entropy_with_logits(logits, x)
@@ -169,6 +186,9 @@ class Objective:
         if self.loss == "table":
             logits = network.decode(self.encode(network, x))
             return table_loss(logits, x, self.numeric, self.groups)
+        if self.loss == "tokens":  # cross-entropy per token, teacher-forced
+            x = trim(x)
+            return token_nll(self._logits(network, self.encode(network, x), x), x) / n_tokens(x)
         residual = self.reconstruct(network, x) - x
         if window > 1:
             residual = F.avg_pool2d(residual.view(-1, *image_shape), window, stride=1)
@@ -181,9 +201,12 @@ class Objective:
         for every sample and every call, so the score of a sample never depends on the
         batch it came in or on a random seed.
         """
+        if self.loss == "tokens":
+            x = trim(x)
         mu, logvar = self._posterior(network.encode(x))
         gen = torch.Generator().manual_seed(0)
         draws = torch.randn(_ELBO_DRAWS, self.latent_dim, generator=gen).to(mu)
         std = torch.exp(0.5 * logvar)
-        nll = torch.stack([self._nll(network.decode(mu + std * e), x) for e in draws]).mean(0)
+        nll = [self._nll(self._logits(network, mu + std * e, x), x) for e in draws]
+        nll = torch.stack(nll).mean(0)
         return -(nll + gaussian_kl(mu, logvar).sum(dim=1))

@@ -24,6 +24,15 @@ from tqdm.auto import tqdm
 # such as a VAE's KL weight); evaluation passes 1. The module's train/eval mode tells
 # the loss whether to corrupt its input.
 LossFn = Callable[[nn.Module, torch.Tensor, float], torch.Tensor]
+# batches(n, batch_size, generator): one epoch's batches as index tensors; shuffled
+# consecutive slices by default, length buckets for text.
+Batches = Callable[[int, int, torch.Generator], list[torch.Tensor]]
+
+
+def shuffled_batches(n: int, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:
+    """A random permutation of ``range(n)`` cut into consecutive batches."""
+    order = torch.randperm(n, generator=generator)
+    return list(order.split(batch_size))
 
 
 @dataclass
@@ -36,6 +45,7 @@ class TrainSettings:
     max_time: float | None = None  # seconds; training stops cleanly once spent
     patience: int = 10  # epochs without validation improvement before stopping
     warmup: float = 0.02  # share of the run spent ramping the learning rate up
+    clip_grad: float | None = None  # max gradient norm (recurrent networks need one)
     verbose: bool = False  # tqdm progress bar with the running loss
 
 
@@ -101,6 +111,7 @@ def train(
     *,
     settings: TrainSettings,
     generator: torch.Generator,
+    batches: Batches = shuffled_batches,
 ) -> dict[str, list[float]]:
     """Optimise ``module`` on ``X`` and return the per-epoch history.
 
@@ -130,11 +141,13 @@ def train(
     try:
         for epoch in range(s.epochs):
             module.train()
-            order = torch.randperm(n, generator=generator).to(X.device)
             running = torch.zeros((), device=X.device)
             seen = 0
             out_of_time = False
-            for begin in range(0, n, s.batch_size):
+            plan = batches(n, s.batch_size, generator)
+            # One host-to-device copy of the epoch's indices, not one per step.
+            plan = torch.cat(plan).to(X.device).split([len(b) for b in plan])
+            for index in plan:
                 elapsed = time.perf_counter() - start_time
                 # At least one step, so even a spent budget leaves a trained model.
                 if s.max_time is not None and elapsed >= s.max_time and step > 0:
@@ -146,10 +159,12 @@ def train(
                 lr = s.learning_rate * learning_rate_factor(progress, s.warmup)
                 for group in optimizer.param_groups:
                     group["lr"] = lr
-                xb = X[order[begin : begin + s.batch_size]]
+                xb = X[index]
                 loss = loss_fn(module, xb, progress)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
+                if s.clip_grad is not None:
+                    nn.utils.clip_grad_norm_(module.parameters(), s.clip_grad)
                 optimizer.step()
                 running += loss.detach() * len(xb)
                 seen += len(xb)

@@ -1,10 +1,11 @@
 """Network registry: one architecture name -> one (config, module) pair.
 
-Every network maps flat rows (n, n_features) to codes and back, and offers
+Every network maps flat rows (n, n_features) to codes and back (the sequence network:
+token ids to codes, and codes plus the previous tokens to next-token logits), and offers
 ``encode`` (the encoder output h: ``latent_dim * code_params`` values, which the
-estimator's bottleneck turns into the code), ``decode`` (code -> pre-activation
-output), ``forward`` (decode after encode, for ``code_params=1``) and
-``init_output_bias``.
+estimator's bottleneck turns into the code) and ``decode`` (code -> pre-activation
+output); dense and conv also ``forward`` (decode after encode, for ``code_params=1``)
+and ``init_output_bias``, the sequence network ``generate``.
 
 Estimators never construct networks directly; they go through :func:`build_network`,
 and model files store the name plus the config dict, so loading rebuilds the same
@@ -21,10 +22,12 @@ from torch import nn
 from .conv import ConvAutoencoder, ConvConfig
 from .dense import DenseAutoencoder, DenseConfig
 from .layers import ACTIVATIONS
+from .sequence import SequenceAutoencoder, SequenceConfig
 
 NETWORKS: dict[str, tuple[type, type[nn.Module]]] = {
     "dense": (DenseConfig, DenseAutoencoder),
     "conv": (ConvConfig, ConvAutoencoder),
+    "gru": (SequenceConfig, SequenceAutoencoder),
 }
 
 

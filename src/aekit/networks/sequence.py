@@ -1,0 +1,111 @@
+"""GRU sequence-to-sequence autoencoder for token ids (text).
+
+The encoder reads the tokens with a bidirectional GRU; its last states, both
+directions, map to the code. The decoder is a GRU whose first state comes from the
+code and which sees the code again at every step next to the previous token, so the
+code cannot fade over a long text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+PAD, UNK, BOS, EOS = 0, 1, 2, 3  # ids the tokenizer reserves, in this order
+
+
+@dataclass
+class SequenceConfig:
+    vocab_size: int  # tokens, the four reserved ids included
+    latent_dim: int = 64  # width of the code
+    embedding_dim: int = 128  # token embedding, shared by encoder and decoder
+    hidden_dim: int = 512  # GRU state, each direction of the encoder and the decoder
+    # Encoder outputs per code unit: 2 for a Gaussian bottleneck (mean and log-variance).
+    code_params: int = 1
+
+
+class SequenceAutoencoder(nn.Module):
+    """Token ids (n, L), 0-padded, ending in EOS -> h (n, latent_dim * code_params);
+    code (n, latent_dim) + teacher tokens -> next-token logits (n, L, vocab_size)."""
+
+    def __init__(self, config: SequenceConfig):
+        super().__init__()
+        self.config = config
+        c = config
+        self.embedding = nn.Embedding(c.vocab_size, c.embedding_dim, padding_idx=PAD)
+        self.encoder = nn.GRU(c.embedding_dim, c.hidden_dim, batch_first=True, bidirectional=True)
+        self.to_code = nn.Linear(2 * c.hidden_dim, c.latent_dim * c.code_params)
+        self.from_code = nn.Linear(c.latent_dim, c.hidden_dim)
+        self.decoder = nn.GRU(c.embedding_dim + c.latent_dim, c.hidden_dim, batch_first=True)
+        self.output = nn.Linear(c.hidden_dim, c.vocab_size)
+
+    def encode(self, tokens: torch.Tensor) -> torch.Tensor:
+        lengths = (tokens != PAD).sum(dim=1).clamp(min=1).cpu()
+        packed = nn.utils.rnn.pack_padded_sequence(
+            self.embedding(tokens), lengths, batch_first=True, enforce_sorted=False
+        )
+        _, last = self.encoder(packed)  # (2, n, hidden): forward and backward
+        return self.to_code(torch.cat([last[0], last[1]], dim=1))
+
+    def _start(self, code: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(self.from_code(code)).unsqueeze(0)
+
+    def _step_inputs(self, code: torch.Tensor, previous: torch.Tensor) -> torch.Tensor:
+        emb = self.embedding(previous)
+        return torch.cat([emb, code.unsqueeze(1).expand(-1, emb.shape[1], -1)], dim=2)
+
+    def decode(self, code: torch.Tensor, previous: torch.Tensor) -> torch.Tensor:
+        """Logits of each next token given the ``previous`` ones (BOS first): teacher forcing."""
+        out, _ = self.decoder(self._step_inputs(code, previous), self._start(code))
+        return self.output(out)
+
+    @torch.no_grad()
+    def generate(self, code: torch.Tensor, max_length: int, beam_size: int = 1) -> torch.Tensor:
+        """Token ids (n, <= max_length + 1) decoded from ``code``, EOS-terminated or cut."""
+        if beam_size > 1:
+            return torch.stack([self._beam(c, max_length, beam_size) for c in code])
+        n = len(code)
+        state = self._start(code)
+        previous = torch.full((n, 1), BOS, dtype=torch.long, device=code.device)
+        done = torch.zeros(n, dtype=torch.bool, device=code.device)
+        steps = []
+        for _ in range(max_length + 1):
+            out, state = self.decoder(self._step_inputs(code, previous), state)
+            previous = self.output(out).argmax(dim=2)
+            previous = previous.masked_fill(done.unsqueeze(1), PAD)
+            steps.append(previous)
+            done |= previous.squeeze(1) == EOS
+            if bool(done.all()):
+                break
+        return torch.cat(steps, dim=1)
+
+    def _beam(self, code: torch.Tensor, max_length: int, beam_size: int) -> torch.Tensor:
+        """Beam search for one code (latent_dim,): the best finished sequence by log-prob."""
+        code = code.unsqueeze(0)
+        beams = [(0.0, [BOS], self._start(code))]
+        finished: list[tuple[float, list[int]]] = []
+        for _ in range(max_length + 1):
+            candidates = []
+            for score, tokens, state in beams:
+                previous = torch.tensor([[tokens[-1]]], device=code.device)
+                out, new_state = self.decoder(self._step_inputs(code, previous), state)
+                logp = torch.log_softmax(self.output(out)[0, 0], dim=0)
+                top = torch.topk(logp, beam_size)
+                for lp, tok in zip(top.values.tolist(), top.indices.tolist(), strict=True):
+                    candidates.append((score + lp, [*tokens, tok], new_state))
+            candidates.sort(key=lambda c: c[0], reverse=True)
+            beams = []
+            for score, tokens, state in candidates[:beam_size]:
+                if tokens[-1] == EOS:
+                    finished.append((score, tokens))
+                else:
+                    beams.append((score, tokens, state))
+            if not beams:
+                break
+        finished.extend((score, tokens) for score, tokens, _ in beams)  # cut at max_length
+        best = max(finished, key=lambda f: f[0])[1][1:]
+        row = torch.full((max_length + 1,), PAD, dtype=torch.long, device=code.device)
+        row[: len(best)] = torch.tensor(best, device=code.device)
+        return row

@@ -1,0 +1,1 @@
+"""Text: tokenizers, token batches, the text autoencoder and its metrics."""

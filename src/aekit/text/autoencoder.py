@@ -1,0 +1,394 @@
+"""``aekit.TextAutoencoder``: short texts -> codes -> texts."""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..networks import build_network, network_spec
+from ..objective import Objective
+from ..training import TrainSettings, resolve_device, train
+from .sequences import length_buckets, pad_ids, trim
+from .tokenizer import KINDS, decode, train_tokenizer
+
+_INFERENCE_BATCH = 512
+
+
+class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Autoencoder for short texts: a GRU sequence-to-sequence model through a code.
+
+    ``fit`` learns a tokenizer on the texts (Hugging Face ``tokenizers``), then an
+    encoder ``text -> z`` and a decoder ``z -> text`` trained by teacher forcing in
+    the same training loop as every aekit model. ``transform`` returns the codes,
+    ``inverse_transform`` decodes codes back into texts.
+
+    Parameters
+    ----------
+    latent_dim : int, default=64
+        Width of the code.
+    tokenizer : {"bpe", "word", "char"}, default="bpe"
+        How texts become tokens. ``"bpe"``: sub-word pieces, so unseen words are spelt
+        from pieces; ``"word"``: whitespace-split words, those outside the vocabulary
+        become ``[UNK]``; ``"char"``: characters.
+    vocab_size : int, default=4000
+        Largest vocabulary for ``"bpe"`` and ``"word"`` (four reserved tokens included).
+    lowercase : bool, default=True
+        Lower-case texts before tokenizing (reconstructions are then lower-case).
+    max_length : int, default=64
+        Tokens kept per text; longer texts are cut, with a warning.
+    network : {"gru"}, default="gru"
+        Encoder / decoder: a bidirectional GRU encoder and a GRU decoder.
+    embedding_dim : int, default=128
+        Width of the token embeddings.
+    hidden_dim : int, default=512
+        Width of the GRU states.
+    variational : bool, default=False
+        A text VAE: Gaussian code with a KL term to the prior, ramped up over
+        ``kl_warmup`` of the run; combine with ``word_dropout`` so the decoder relies
+        on the code.
+    beta : float, default=1.0
+        Weight of the KL term (``variational=True``).
+    kl_warmup : float in [0, 1], default=0.3
+        Share of the run over which the KL weight rises from 0 to ``beta``.
+    word_dropout : float in [0, 1), default=0.0
+        Share of the decoder's input tokens replaced by ``[UNK]`` while training.
+    beam_size : int, default=1
+        Decoding: 1 is greedy, more is beam search (slower, sometimes better).
+    epochs : int, default=100
+        Upper bound on passes over the data.
+    batch_size : int, default=64
+        Texts per training step; batches group texts of like length.
+    learning_rate : float, default=3e-3
+        Peak learning rate (Adam; warm-up then cosine decay).
+    max_time : float, default=None
+        Training budget in seconds; training stops cleanly when it is spent.
+    validation_fraction : float, default=0.1
+        Share of the texts held out for early stopping; 0 turns it off.
+    patience : int, default=10
+        Epochs without validation improvement before stopping.
+    random_state : int, RandomState instance or None, default=None
+        Seed for the split, the initial weights and the shuffling.
+    device : str, default="auto"
+        "auto" (CUDA when present), "cpu", "cuda" or "cuda:N".
+    verbose : bool, default=False
+        Show a progress bar.
+
+    Attributes
+    ----------
+    tokenizer_ : tokenizers.Tokenizer
+        The tokenizer learned at ``fit``.
+    network_ : torch.nn.Module
+        The trained sequence network.
+    history_ : dict of lists
+        Per epoch: ``epoch``, ``train_loss``, ``val_loss``, ``learning_rate``, ``time``.
+    training_time_ : float
+        Seconds spent in the training loop.
+    n_features_in_ : int
+        Always 1: one text per sample.
+
+    Examples
+    --------
+    >>> import aekit
+    >>> posts = ["really need chipotle today", "lol", "hi all", "brb"] * 8
+    >>> txt = aekit.TextAutoencoder(latent_dim=8, hidden_dim=64, epochs=60,
+    ...                             validation_fraction=0, random_state=0).fit(posts)
+    >>> txt.transform(["really need chipotle today"]).shape
+    (1, 8)
+    >>> txt.reconstruct(["really need chipotle today", "lol"])
+    ['really need chipotle today', 'lol']
+    """
+
+    _parameter_constraints: dict[str, list[Any]] = {
+        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "tokenizer": [StrOptions(set(KINDS))],
+        "vocab_size": [Interval(Integral, 8, None, closed="left")],
+        "lowercase": ["boolean"],
+        "max_length": [Interval(Integral, 1, None, closed="left")],
+        "network": [StrOptions({"gru"})],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "hidden_dim": [Interval(Integral, 1, None, closed="left")],
+        "variational": ["boolean"],
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "kl_warmup": [Interval(Real, 0, 1, closed="both")],
+        "word_dropout": [Interval(Real, 0, 1, closed="left")],
+        "beam_size": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "max_time": [None, Interval(Real, 0, None, closed="neither")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "device": [str],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        latent_dim: int = 64,
+        *,
+        tokenizer: str = "bpe",
+        vocab_size: int = 4000,
+        lowercase: bool = True,
+        max_length: int = 64,
+        network: str = "gru",
+        embedding_dim: int = 128,
+        hidden_dim: int = 512,
+        variational: bool = False,
+        beta: float = 1.0,
+        kl_warmup: float = 0.3,
+        word_dropout: float = 0.0,
+        beam_size: int = 1,
+        epochs: int = 100,
+        batch_size: int = 64,
+        learning_rate: float = 3e-3,
+        max_time: float | None = None,
+        validation_fraction: float = 0.1,
+        patience: int = 10,
+        random_state: Any = None,
+        device: str = "auto",
+        verbose: bool = False,
+    ):
+        self.latent_dim = latent_dim
+        self.tokenizer = tokenizer
+        self.vocab_size = vocab_size
+        self.lowercase = lowercase
+        self.max_length = max_length
+        self.network = network
+        self.embedding_dim = embedding_dim
+        self.hidden_dim = hidden_dim
+        self.variational = variational
+        self.beta = beta
+        self.kl_warmup = kl_warmup
+        self.word_dropout = word_dropout
+        self.beam_size = beam_size
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.max_time = max_time
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X: Any, y: Any = None) -> TextAutoencoder:
+        """Learn the tokenizer and the network from ``X``, a list (or Series, or
+        one-column DataFrame) of strings."""
+        start = time.perf_counter()
+        self._validate_params()
+        texts = check_texts(X)
+        device = resolve_device(self.device)
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        tokenizer = train_tokenizer(texts, self.tokenizer, self.vocab_size, self.lowercase)
+        self.tokenizer_ = tokenizer
+        tokens = self._tokens(texts)
+
+        n_val = int(math.floor(self.validation_fraction * len(tokens)))
+        order = torch.from_numpy(rng.permutation(len(tokens)))
+        if n_val < 1 or len(tokens) - n_val < 1:
+            train_x, val_x = tokens, None
+        else:
+            train_x, val_x = tokens[order[n_val:]], tokens[order[:n_val]].to(device)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.network_ = build_network(
+                self.network,
+                vocab_size=tokenizer.get_vocab_size(),
+                latent_dim=self.latent_dim,
+                embedding_dim=self.embedding_dim,
+                hidden_dim=self.hidden_dim,
+                code_params=2 if self.variational else 1,
+            ).to(device)
+        budget = None if self.max_time is None else self.max_time - (time.perf_counter() - start)
+        settings = TrainSettings(
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            max_time=budget,
+            patience=self.patience,
+            clip_grad=1.0,
+            verbose=bool(self.verbose),
+        )
+        objective = self._objective(torch.Generator(device=device).manual_seed(seed + 1))
+        lengths = (train_x != 0).sum(dim=1)
+        train_start = time.perf_counter()
+        self.history_ = train(
+            self.network_,
+            objective,
+            train_x.to(device),
+            val_x,
+            settings=settings,
+            generator=torch.Generator().manual_seed(seed),
+            batches=length_buckets(lengths),
+        )
+        self.training_time_ = time.perf_counter() - train_start
+        self.n_features_in_ = 1
+        return self
+
+    def _objective(self, generator: torch.Generator | None = None) -> Objective:
+        return Objective(
+            latent_dim=self.latent_dim,
+            loss="tokens",
+            unit=False,
+            bottleneck="gaussian" if self.variational else "deterministic",
+            beta=self.beta,
+            kl_warmup=self.kl_warmup,
+            word_dropout=self.word_dropout,
+            generator=generator,
+        )
+
+    def _tokens(self, texts: list[str]) -> torch.Tensor:
+        """Token ids of ``texts`` (n, max_length + 1), warning about any that are cut."""
+        rows = [e.ids for e in self.tokenizer_.encode_batch(texts, add_special_tokens=False)]
+        cut = sum(len(r) > self.max_length for r in rows)
+        if cut:
+            warnings.warn(
+                f"{cut} of {len(rows)} texts are longer than max_length={self.max_length} "
+                "tokens and were cut to it.",
+                UserWarning,
+                stacklevel=3,
+            )
+        return pad_ids(rows, self.max_length)
+
+    # ------------------------------------------------------------------ inference
+    def _map(self, fn, tokens: torch.Tensor) -> np.ndarray:
+        """``fn`` over ``tokens`` in batches on the model's device, as one array."""
+        device = next(self.network_.parameters()).device
+        self.network_.eval()
+        out = []
+        with torch.inference_mode():
+            for batch in tokens.split(_INFERENCE_BATCH):
+                out.append(fn(batch.to(device)).cpu().numpy())
+        return np.concatenate(out)
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Codes of the texts in ``X``: float32 array of shape (n_texts, latent_dim)."""
+        check_is_fitted(self)
+        objective = self._objective()
+        tokens = self._tokens(check_texts(X))
+        return self._map(lambda tb: objective.encode(self.network_, trim(tb)), tokens)
+
+    def inverse_transform(self, X: Any) -> list[str]:
+        """Texts decoded from codes ``X`` of shape (n, latent_dim)."""
+        check_is_fitted(self)
+        codes = np.asarray(X, dtype=np.float32)
+        if codes.ndim != 2 or codes.shape[1] != self.latent_dim:
+            raise ValueError(
+                f"codes must have shape (n, {self.latent_dim}) for this model; got {codes.shape}."
+            )
+        if not np.all(np.isfinite(codes)):
+            raise ValueError("codes contain NaN or infinity.")
+        codes = torch.from_numpy(codes)
+
+        def generate(cb: torch.Tensor) -> torch.Tensor:
+            ids = self.network_.generate(cb, self.max_length, self.beam_size)
+            return torch.nn.functional.pad(ids, (0, self.max_length + 1 - ids.shape[1]))
+
+        if len(codes) == 0:
+            return []
+        return decode(self.tokenizer_, self._map(generate, codes).tolist())
+
+    def reconstruct(self, X: Any) -> list[str]:
+        """``inverse_transform(transform(X))``: each text through the code and back."""
+        return self.inverse_transform(self.transform(X))
+
+    def score_samples(self, X: Any) -> np.ndarray:
+        """Negative reconstruction loss of each text: its mean cross-entropy per token
+        (EOS included) when decoded from its code; higher is better."""
+        check_is_fitted(self)
+        objective = self._objective()
+        tokens = self._tokens(check_texts(X))
+        errors = self._map(lambda tb: objective.reconstruction_error(self.network_, tb), tokens)
+        return -errors.astype(np.float64)
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Mean of :meth:`score_samples` (higher is better)."""
+        return float(np.mean(self.score_samples(X)))
+
+    @property
+    def _n_features_out(self) -> int:
+        return self.latent_dim
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.non_deterministic = self.max_time is not None
+        return tags
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: str) -> None:
+        """Write the fitted model to one safetensors file (no pickle); see :func:`aekit.load`."""
+        from ..model_file import save
+
+        save(self, path)
+
+    def _file_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        check_is_fitted(self)
+        state = {
+            "tokenizer": self.tokenizer_.to_str(),
+            "vocab_size": self.tokenizer_.get_vocab_size(),
+            "network": network_spec(self.network_),
+            "history": self.history_,
+            "training_time": self.training_time_,
+        }
+        tensors = {f"network.{k}": v for k, v in self.network_.state_dict().items()}
+        return state, tensors
+
+    def _load_file_state(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+        from tokenizers import Tokenizer
+
+        self.tokenizer_ = Tokenizer.from_str(state["tokenizer"])
+        self.history_ = state["history"]
+        self.training_time_ = state["training_time"]
+        self.n_features_in_ = 1
+        spec = state["network"]
+        network = build_network(spec["name"], **spec["config"])
+        weights = {k[len("network.") :]: v for k, v in tensors.items() if k.startswith("network.")}
+        network.load_state_dict(weights)
+        try:
+            device = resolve_device(self.device)
+        except ValueError:  # trained on a GPU, loaded where there is none
+            device = torch.device("cpu")
+        self.network_ = network.to(device).eval()
+
+
+def check_texts(X: Any) -> list[str]:
+    """``X`` as a list of str: a list or tuple, a 1-D array, a pandas Series or a
+    one-column DataFrame. Empty input and non-string items are a ValueError."""
+    if hasattr(X, "columns"):  # DataFrame
+        if X.shape[1] != 1:
+            raise ValueError(
+                f"a DataFrame of texts must have exactly one column; got {X.shape[1]}."
+            )
+        X = X.iloc[:, 0]
+    if isinstance(X, str | bytes):
+        raise ValueError("X must be a list of texts, not a single string: wrap it in a list.")
+    if isinstance(X, np.ndarray) and X.ndim != 1:
+        raise ValueError(f"an array of texts must be 1-D; got shape {X.shape}.")
+    try:
+        texts = list(X)
+    except TypeError:
+        raise ValueError(f"X must be a list of texts; got {type(X).__name__}.") from None
+    if not texts:
+        raise ValueError("X holds no texts: at least one is needed.")
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise ValueError(
+                f"text {i} is a {type(text).__name__} ({text!r:.40}), not a str; every item "
+                "of X must be a string (missing values included: use '')."
+            )
+    return texts

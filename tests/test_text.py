@@ -1,0 +1,136 @@
+"""aekit.TextAutoencoder: round trips on a corpus it memorises, files, bad input, metrics."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from aekit import TextAutoencoder, exact_match, load, word_accuracy
+
+CORPUS = [
+    "really need chipotle today",
+    "lol",
+    "hi all",
+    "brb",
+    "anyone here from texas",
+    "good morning everyone",
+    "",
+    "wb",
+]
+SMALL = dict(latent_dim=8, embedding_dim=32, hidden_dim=64, epochs=80, batch_size=8)
+FIT = dict(**SMALL, validation_fraction=0.0, random_state=0, device="cpu")
+
+
+@pytest.fixture(scope="module", params=["bpe", "word", "char"])
+def fitted(request):
+    return TextAutoencoder(tokenizer=request.param, **FIT).fit(CORPUS * 4)
+
+
+def test_memorised_corpus_round_trips(fitted):
+    codes = fitted.transform(CORPUS)
+    assert codes.shape == (len(CORPUS), 8) and codes.dtype == np.float32
+    rebuilt = fitted.inverse_transform(codes)
+    assert rebuilt == CORPUS  # the empty text included
+    assert fitted.reconstruct(CORPUS) == rebuilt
+    assert exact_match(CORPUS, rebuilt) == 1.0
+
+
+def test_score_samples_is_higher_for_known_texts(fitted):
+    known = fitted.score_samples(CORPUS[:3])
+    unknown = fitted.score_samples(["zebra quantum harmonica", "xq vv kk", "purple"])
+    assert known.shape == (3,) and np.all(known <= 0)
+    assert known.min() > unknown.max()
+    assert fitted.score(CORPUS) == pytest.approx(fitted.score_samples(CORPUS).mean())
+
+
+def test_save_load_identity(tmp_path, fitted):
+    fitted.save(tmp_path / "text.aek")
+    twin = load(tmp_path / "text.aek")
+    assert isinstance(twin, TextAutoencoder)
+    assert twin.get_params() == fitted.get_params()
+    np.testing.assert_array_equal(twin.transform(CORPUS), fitted.transform(CORPUS))
+    assert twin.reconstruct(CORPUS) == fitted.reconstruct(CORPUS)
+    np.testing.assert_array_equal(twin.score_samples(CORPUS), fitted.score_samples(CORPUS))
+
+
+def test_input_containers_agree(fitted):
+    series = pd.Series(CORPUS, name="text")
+    expected = fitted.transform(CORPUS)
+    np.testing.assert_array_equal(fitted.transform(series), expected)
+    np.testing.assert_array_equal(fitted.transform(series.to_frame()), expected)
+    np.testing.assert_array_equal(fitted.transform(np.array(CORPUS, dtype=object)), expected)
+
+
+def test_same_seed_same_model():
+    a = TextAutoencoder(**{**FIT, "epochs": 3}).fit(CORPUS)
+    b = TextAutoencoder(**{**FIT, "epochs": 3}).fit(CORPUS)
+    np.testing.assert_array_equal(a.transform(CORPUS), b.transform(CORPUS))
+
+
+def test_beam_search_and_variational():
+    vae = TextAutoencoder(**FIT, variational=True, word_dropout=0.2, kl_warmup=0.5)
+    vae.fit(CORPUS * 4)
+    assert vae.transform(CORPUS).shape == (len(CORPUS), 8)
+    # The posterior mean decodes most texts back once the model has memorised them.
+    assert word_accuracy(CORPUS, vae.reconstruct(CORPUS)) > 0.5
+    beam = clone(vae).set_params(beam_size=3).fit(CORPUS * 4)
+    assert all(isinstance(t, str) for t in beam.reconstruct(CORPUS))
+
+
+def test_long_texts_are_cut_with_a_warning():
+    model = TextAutoencoder(**{**FIT, "epochs": 1, "max_length": 2})
+    with pytest.warns(UserWarning, match="longer than max_length=2"):
+        model.fit(CORPUS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.transform(["lol"])  # short texts stay quiet
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        ([], "no texts"),
+        (["ok", 3], "text 1 is a int"),
+        (["ok", None], "text 1 is a NoneType"),
+        ("just one string", "not a single string"),
+        (pd.DataFrame({"a": ["x"], "b": ["y"]}), "exactly one column"),
+        (np.array([["a", "b"]]), "1-D"),
+        (42, "list of texts"),
+    ],
+)
+def test_bad_texts(X, match):
+    with pytest.raises(ValueError, match=match):
+        TextAutoencoder(**{**FIT, "epochs": 1}).fit(X)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"tokenizer": "sentencepiece"}, "tokenizer"),
+        ({"latent_dim": 0}, "latent_dim"),
+        ({"word_dropout": 1.0}, "word_dropout"),
+        ({"network": "lstm"}, "network"),
+    ],
+)
+def test_bad_parameters(params, match):
+    with pytest.raises(ValueError, match=match):
+        TextAutoencoder(**{**FIT, **params}).fit(CORPUS)
+
+
+def test_bad_codes(fitted):
+    with pytest.raises(ValueError, match=r"shape \(n, 8\)"):
+        fitted.inverse_transform(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="NaN"):
+        fitted.inverse_transform(np.full((1, 8), np.nan))
+    assert fitted.inverse_transform(np.zeros((0, 8))) == []
+
+
+def test_metrics():
+    assert word_accuracy(["a b c"], ["a b"]) == pytest.approx(2 / 3)
+    assert word_accuracy(["a b", "c"], ["A B", "d e"]) == pytest.approx(2 / 4)
+    assert word_accuracy([""], [""]) == 1.0
+    assert exact_match(["Hi  all", "x"], ["hi all", "y"]) == 0.5
+    with pytest.raises(ValueError, match="pair up"):
+        word_accuracy(["a"], [])
