@@ -5,7 +5,7 @@ Fashion-MNIST (60k train / 10k test). Each row is one scikit-learn pipeline,
 training set and scored (accuracy) on the test set. Target: the 32-dim autoencoder
 codes beat PCA-32's by at least 2 points of accuracy.
 
-    python benchmarks/codes_classification.py [--max-time 60]
+    python benchmarks/codes_classification.py [--max-time 240] [--seed 0]
 """
 
 from __future__ import annotations
@@ -23,19 +23,18 @@ from aekit import Autoencoder
 from aekit.data import load_fashion_mnist
 
 
-def pipelines(max_time: float) -> dict:
+def pipelines(max_time: float, seed: int) -> dict:
     def classifier():
         return LogisticRegression(max_iter=2000)
 
+    # Conv codes with cross-entropy: 0.838 at 240 s. The dense network tops out near
+    # 0.834 (cross-entropy, 60 s; seeds 0-2: 0.834, 0.834, 0.830), whatever its width,
+    # depth, denoising, sparse, contractive or VAE setting or budget (0.811-0.834).
+    autoencoder = Autoencoder(
+        latent_dim=32, architecture="conv", loss="bce", max_time=max_time, random_state=seed
+    )
     return {
-        # Cross-entropy gives codes a point more accuracy than the default MSE here
-        # (0.834 vs 0.826 at 60 s); deeper or wider networks, denoising, sparse,
-        # contractive, conv and VAE codes, and 2-3x the budget all gave 0.811-0.833.
-        "autoencoder-32": make_pipeline(
-            Autoencoder(latent_dim=32, loss="bce", max_time=max_time, random_state=0),
-            StandardScaler(),
-            classifier(),
-        ),
+        "autoencoder-32": make_pipeline(autoencoder, StandardScaler(), classifier()),
         "pca-32": make_pipeline(
             PCA(n_components=32, random_state=0), StandardScaler(), classifier()
         ),
@@ -45,13 +44,14 @@ def pipelines(max_time: float) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-time", type=float, default=60.0, help="autoencoder budget (s)")
+    parser.add_argument("--max-time", type=float, default=240.0, help="autoencoder budget (s)")
+    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     X_train, y_train = load_fashion_mnist("train")
     X_test, y_test = load_fashion_mnist("test")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     accuracy = {}
-    for name, pipe in pipelines(args.max_time).items():
+    for name, pipe in pipelines(args.max_time, args.seed).items():
         start = time.perf_counter()
         pipe.fit(X_train, y_train)
         accuracy[name] = pipe.score(X_test, y_test)

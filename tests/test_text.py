@@ -134,3 +134,15 @@ def test_metrics():
     assert exact_match(["Hi  all", "x"], ["hi all", "y"]) == 0.5
     with pytest.raises(ValueError, match="pair up"):
         word_accuracy(["a"], [])
+
+
+def test_synthetic_texts_reuse_the_words_and_lengths_of_the_corpus():
+    from aekit.text.autoencoder import synthetic_texts
+
+    extra = synthetic_texts(CORPUS, 3, np.random.RandomState(0))
+    assert len(extra) == 3 * len(CORPUS)
+    words = {w for t in CORPUS for w in t.split()}
+    assert all(set(t.split()) <= words for t in extra)
+    assert {len(t.split()) for t in extra} <= {len(t.split()) for t in CORPUS}
+    model = TextAutoencoder(**{**FIT, "epochs": 2, "synthetic": 2.0}).fit(CORPUS)
+    assert model.transform(CORPUS).shape == (len(CORPUS), 8)

@@ -108,6 +108,7 @@ _TRAIN_PARAMS = (
 _AE_ONLY = ("sparsity_target",)
 _VAE_ONLY = ("beta", "kl_warmup", "free_bits")
 _TEXT_PARAMS = ("tokenizer", "vocab_size", "max_length", "variational", "word_dropout")
+_TEXT_PARAMS += ("synthetic",)
 # What a text model shares with the others; every other image / table flag is refused.
 _TEXT_COMMON = ("latent_dim", "epochs", "batch_size", "learning_rate", "max_time")
 _TEXT_COMMON += ("validation_fraction", "random_state", "device", "beta", "kl_warmup")
@@ -506,6 +507,7 @@ def build_parser() -> argparse.ArgumentParser:
     text.add_argument("--max-length", type=int, help="tokens kept per text")
     text.add_argument("--variational", action="store_true", help="a text VAE")
     text.add_argument("--word-dropout", type=float, help="share of decoder inputs hidden")
+    text.add_argument("--synthetic", type=float, help="extra random-word texts, x the data")
     p.add_argument(
         "--contamination",
         metavar="auto|F",

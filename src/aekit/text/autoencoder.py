@@ -62,6 +62,13 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Share of the run over which the KL weight rises from 0 to ``beta``.
     word_dropout : float in [0, 1), default=0.0
         Share of the decoder's input tokens replaced by ``[UNK]`` while training.
+    synthetic : float, default=0.0
+        Extra training texts, as a multiple of the training texts, each made of words
+        drawn at random from the training texts, with the length of a random training
+        text. A small corpus can be memorised by the decoder's language model instead
+        of passing through the code; texts no language model predicts teach the
+        network to carry any word sequence through the code, which is what new texts
+        need.
     beam_size : int, default=1
         Decoding: 1 is greedy, more is beam search (slower, sometimes better).
     epochs : int, default=100
@@ -121,6 +128,7 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "beta": [Interval(Real, 0, None, closed="left")],
         "kl_warmup": [Interval(Real, 0, 1, closed="both")],
         "word_dropout": [Interval(Real, 0, 1, closed="left")],
+        "synthetic": [Interval(Real, 0, None, closed="left")],
         "beam_size": [Interval(Integral, 1, None, closed="left")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -148,6 +156,7 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         beta: float = 1.0,
         kl_warmup: float = 0.3,
         word_dropout: float = 0.0,
+        synthetic: float = 0.0,
         beam_size: int = 1,
         epochs: int = 100,
         batch_size: int = 64,
@@ -171,6 +180,7 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.beta = beta
         self.kl_warmup = kl_warmup
         self.word_dropout = word_dropout
+        self.synthetic = synthetic
         self.beam_size = beam_size
         self.epochs = epochs
         self.batch_size = batch_size
@@ -199,9 +209,13 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         n_val = int(math.floor(self.validation_fraction * len(tokens)))
         order = torch.from_numpy(rng.permutation(len(tokens)))
         if n_val < 1 or len(tokens) - n_val < 1:
-            train_x, val_x = tokens, None
+            train_x, val_x, train_texts = tokens, None, texts
         else:
             train_x, val_x = tokens[order[n_val:]], tokens[order[:n_val]].to(device)
+            train_texts = [texts[i] for i in order[n_val:].tolist()]
+        if self.synthetic > 0:  # validation stays real texts only
+            extra = synthetic_texts(train_texts, self.synthetic, rng)
+            train_x = torch.cat([train_x, self._tokens(extra, warn=False)])
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.network_ = build_network(
@@ -250,11 +264,11 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             generator=generator,
         )
 
-    def _tokens(self, texts: list[str]) -> torch.Tensor:
+    def _tokens(self, texts: list[str], warn: bool = True) -> torch.Tensor:
         """Token ids of ``texts`` (n, max_length + 1), warning about any that are cut."""
         rows = [e.ids for e in self.tokenizer_.encode_batch(texts, add_special_tokens=False)]
         cut = sum(len(r) > self.max_length for r in rows)
-        if cut:
+        if cut and warn:
             warnings.warn(
                 f"{cut} of {len(rows)} texts are longer than max_length={self.max_length} "
                 "tokens and were cut to it.",
@@ -364,6 +378,20 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         except ValueError:  # trained on a GPU, loaded where there is none
             device = torch.device("cpu")
         self.network_ = network.to(device).eval()
+
+
+def synthetic_texts(texts: list[str], multiple: float, rng: np.random.RandomState) -> list[str]:
+    """``multiple * len(texts)`` texts of words drawn at random from ``texts`` (by
+    frequency), each as long, in words, as a randomly drawn one of ``texts``."""
+    words = [w for text in texts for w in text.split()]
+    if not words:
+        return []
+    lengths = np.array([len(text.split()) for text in texts])
+    n = int(round(multiple * len(texts)))
+    sizes = lengths[rng.randint(len(lengths), size=n)]
+    picks = rng.randint(len(words), size=int(sizes.sum()))
+    bounds = np.cumsum(sizes)[:-1]
+    return [" ".join(words[i] for i in part) for part in np.split(picks, bounds)]
 
 
 def check_texts(X: Any) -> list[str]:
