@@ -20,7 +20,7 @@ CORPUS = [
     "wb",
 ]
 SMALL = dict(latent_dim=8, embedding_dim=32, hidden_dim=64, epochs=80, batch_size=8)
-FIT = dict(**SMALL, validation_fraction=0.0, random_state=0, device="cpu")
+FIT = dict(**SMALL, synthetic=0.0, validation_fraction=0.0, random_state=0, device="cpu")
 
 
 @pytest.fixture(scope="module", params=["bpe", "word", "char"])

@@ -10,7 +10,7 @@ from aekit.cli import main
 
 POSTS = ["really need chipotle today", "lol", "hi all", "brb", "good morning everyone", "wb"]
 TRAIN = ["--model", "text", "--latent-dim", "8", "--epochs", "60", "--batch-size", "8"]
-TRAIN += ["--validation-fraction", "0", "--seed", "0", "--quiet"]
+TRAIN += ["--validation-fraction", "0", "--synthetic", "0", "--seed", "0", "--quiet"]
 
 
 @pytest.fixture(scope="module")

@@ -15,11 +15,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .corruption import NOISE_TYPES, check_noise
-from .networks import ACTIVATIONS, build_network, network_spec
+from .networks import ACTIVATIONS, build_network, network_spec, restore_network
 from .objective import BOTTLENECKS, Objective
 from .scaling import Scaling
 from .tables import TableEncoding, is_mixed
-from .training import TrainSettings, resolve_device, train
+from .training import TRAINING_CONSTRAINTS, TrainSettings, resolve_device, train
 
 _INFERENCE_BATCH = 4096
 
@@ -148,15 +148,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         "sparsity_target": [None, Interval(Real, 0, 1, closed="neither")],
         "contractive": [Interval(Real, 0, None, closed="left")],
         "handle_missing": [StrOptions({"error", "impute"})],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "max_time": [None, Interval(Real, 0, None, closed="neither")],
-        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-        "patience": [Interval(Integral, 1, None, closed="left")],
-        "random_state": ["random_state"],
-        "device": [str],
-        "verbose": ["verbose"],
+        **TRAINING_CONSTRAINTS,
     }
 
     def __init__(
@@ -610,15 +602,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         self.loss_ = state["loss"]
         self.history_ = state["history"]
         self.training_time_ = state["training_time"]
-        spec = state["network"]
-        network = build_network(spec["name"], **spec["config"])
-        weights = {k[len("network.") :]: v for k, v in tensors.items() if k.startswith("network.")}
-        network.load_state_dict(weights)
-        try:
-            device = resolve_device(self.device)
-        except ValueError:  # trained on a GPU, loaded where there is none
-            device = torch.device("cpu")
-        self.network_ = network.to(device).eval()
+        self.network_ = restore_network(state["network"], tensors, self.device)
 
 
 def _to_tensor(X: np.ndarray) -> torch.Tensor:

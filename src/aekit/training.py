@@ -15,8 +15,10 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 import torch
+from sklearn.utils._param_validation import Interval
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -47,6 +49,20 @@ class TrainSettings:
     warmup: float = 0.02  # share of the run spent ramping the learning rate up
     clip_grad: float | None = None  # max gradient norm (recurrent networks need one)
     verbose: bool = False  # tqdm progress bar with the running loss
+
+
+# The training parameters every estimator takes, as scikit-learn constraints.
+TRAINING_CONSTRAINTS: dict[str, list] = {
+    "epochs": [Interval(Integral, 1, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "max_time": [None, Interval(Real, 0, None, closed="neither")],
+    "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+    "patience": [Interval(Integral, 1, None, closed="left")],
+    "random_state": ["random_state"],
+    "device": [str],
+    "verbose": ["verbose"],
+}
 
 
 def resolve_device(device: str) -> torch.device:

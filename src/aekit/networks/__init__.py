@@ -47,4 +47,21 @@ def network_spec(module: nn.Module) -> dict[str, Any]:
     raise TypeError(f"{type(module).__name__} is not a registered aekit network")
 
 
-__all__ = ["ACTIVATIONS", "NETWORKS", "build_network", "network_spec"]
+def restore_network(spec: dict[str, Any], tensors: dict[str, Any], device: str) -> nn.Module:
+    """Rebuild a saved network: ``spec`` from :func:`network_spec`, weights under the
+    ``network.`` prefix of ``tensors``, on ``device`` (CPU when that device is absent)."""
+    from ..training import resolve_device
+
+    network = build_network(spec["name"], **spec["config"])
+    prefix = "network."
+    network.load_state_dict(
+        {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+    )
+    try:
+        resolved = resolve_device(device)
+    except ValueError:  # trained on a GPU, loaded where there is none
+        resolved = "cpu"
+    return network.to(resolved).eval()
+
+
+__all__ = ["ACTIVATIONS", "NETWORKS", "build_network", "network_spec", "restore_network"]

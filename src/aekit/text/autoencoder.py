@@ -15,9 +15,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..networks import build_network, network_spec
+from ..networks import build_network, network_spec, restore_network
 from ..objective import Objective
-from ..training import TrainSettings, resolve_device, train
+from ..training import TRAINING_CONSTRAINTS, TrainSettings, resolve_device, train
 from .sequences import length_buckets, pad_ids, trim
 from .tokenizer import KINDS, decode, train_tokenizer
 
@@ -40,8 +40,9 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         How texts become tokens. ``"bpe"``: sub-word pieces, so unseen words are spelt
         from pieces; ``"word"``: whitespace-split words, those outside the vocabulary
         become ``[UNK]``; ``"char"``: characters.
-    vocab_size : int, default=4000
+    vocab_size : int, default=1000
         Largest vocabulary for ``"bpe"`` and ``"word"`` (four reserved tokens included).
+        A small sub-word vocabulary spells unseen words from pieces seen often.
     lowercase : bool, default=True
         Lower-case texts before tokenizing (reconstructions are then lower-case).
     max_length : int, default=64
@@ -50,7 +51,7 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Encoder / decoder: a bidirectional GRU encoder and a GRU decoder.
     embedding_dim : int, default=128
         Width of the token embeddings.
-    hidden_dim : int, default=512
+    hidden_dim : int, default=256
         Width of the GRU states.
     variational : bool, default=False
         A text VAE: Gaussian code with a KL term to the prior, ramped up over
@@ -62,13 +63,14 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Share of the run over which the KL weight rises from 0 to ``beta``.
     word_dropout : float in [0, 1), default=0.0
         Share of the decoder's input tokens replaced by ``[UNK]`` while training.
-    synthetic : float, default=0.0
+    synthetic : float, default=3.0
         Extra training texts, as a multiple of the training texts, each made of words
         drawn at random from the training texts, with the length of a random training
         text. A small corpus can be memorised by the decoder's language model instead
         of passing through the code; texts no language model predicts teach the
         network to carry any word sequence through the code, which is what new texts
-        need.
+        need (NPS Chat, 300 s: held-out exact match 0.52 with 3, 0.42 without). 0
+        turns it off; a large corpus needs none.
     beam_size : int, default=1
         Decoding: 1 is greedy, more is beam search (slower, sometimes better).
     epochs : int, default=100
@@ -107,7 +109,7 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     --------
     >>> import aekit
     >>> posts = ["really need chipotle today", "lol", "hi all", "brb"] * 8
-    >>> txt = aekit.TextAutoencoder(latent_dim=8, hidden_dim=64, epochs=60,
+    >>> txt = aekit.TextAutoencoder(latent_dim=8, hidden_dim=64, epochs=60, synthetic=0,
     ...                             validation_fraction=0, random_state=0).fit(posts)
     >>> txt.transform(["really need chipotle today"]).shape
     (1, 8)
@@ -130,15 +132,7 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "word_dropout": [Interval(Real, 0, 1, closed="left")],
         "synthetic": [Interval(Real, 0, None, closed="left")],
         "beam_size": [Interval(Integral, 1, None, closed="left")],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "max_time": [None, Interval(Real, 0, None, closed="neither")],
-        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-        "patience": [Interval(Integral, 1, None, closed="left")],
-        "random_state": ["random_state"],
-        "device": [str],
-        "verbose": ["verbose"],
+        **TRAINING_CONSTRAINTS,
     }
 
     def __init__(
@@ -146,17 +140,17 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         latent_dim: int = 64,
         *,
         tokenizer: str = "bpe",
-        vocab_size: int = 4000,
+        vocab_size: int = 1000,
         lowercase: bool = True,
         max_length: int = 64,
         network: str = "gru",
         embedding_dim: int = 128,
-        hidden_dim: int = 512,
+        hidden_dim: int = 256,
         variational: bool = False,
         beta: float = 1.0,
         kl_warmup: float = 0.3,
         word_dropout: float = 0.0,
-        synthetic: float = 0.0,
+        synthetic: float = 3.0,
         beam_size: int = 1,
         epochs: int = 100,
         batch_size: int = 64,
@@ -369,15 +363,7 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.history_ = state["history"]
         self.training_time_ = state["training_time"]
         self.n_features_in_ = 1
-        spec = state["network"]
-        network = build_network(spec["name"], **spec["config"])
-        weights = {k[len("network.") :]: v for k, v in tensors.items() if k.startswith("network.")}
-        network.load_state_dict(weights)
-        try:
-            device = resolve_device(self.device)
-        except ValueError:  # trained on a GPU, loaded where there is none
-            device = torch.device("cpu")
-        self.network_ = network.to(device).eval()
+        self.network_ = restore_network(state["network"], tensors, self.device)
 
 
 def synthetic_texts(texts: list[str], multiple: float, rng: np.random.RandomState) -> list[str]:
