@@ -75,6 +75,8 @@ def test_beam_search_and_variational():
     assert vae.transform(CORPUS).shape == (len(CORPUS), 8)
     # The posterior mean decodes most texts back once the model has memorised them.
     assert word_accuracy(CORPUS, vae.reconstruct(CORPUS)) > 0.5
+    samples = vae.sample(5, random_state=0)
+    assert len(samples) == 5 and samples == vae.sample(5, random_state=0)
     beam = clone(vae).set_params(beam_size=3).fit(CORPUS * 4)
     assert all(isinstance(t, str) for t in beam.reconstruct(CORPUS))
 
@@ -117,6 +119,11 @@ def test_bad_texts(X, match):
 def test_bad_parameters(params, match):
     with pytest.raises(ValueError, match=match):
         TextAutoencoder(**{**FIT, **params}).fit(CORPUS)
+
+
+def test_a_plain_model_cannot_sample(fitted):
+    with pytest.raises(ValueError, match="variational=True"):
+        fitted.sample(3)
 
 
 def test_bad_codes(fitted):

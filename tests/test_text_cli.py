@@ -71,6 +71,8 @@ def _bad_bytes(path):
         (["train", "{txt}", "-o", "{out}.aek", "--model", "text", "--noise", "0.1"], "--noise"),
         (["train", "{txt}", "-o", "{out}.aek", "--tokenizer", "char"], "--model text only"),
         (["train", "{txt}", "-o", "{out}.aek", "--model", "text", "--vocab-size", "2"], "vocab"),
+        (["sample", "{model}", "-o", "{out}.txt"], "--variational"),
+        (["sample", "{model}", "-o", "{out}.png"], ".txt"),
     ],
 )
 def test_errors_are_one_line_exit_2(tmp_path, capsys, text_model, argv, match):
@@ -86,3 +88,13 @@ def test_errors_are_one_line_exit_2(tmp_path, capsys, text_model, argv, match):
     assert main([a.format(**files) for a in argv]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and match in err, err
+
+
+def test_a_text_vae_samples_texts(tmp_path, text_model):
+    _, posts = text_model
+    model, out = tmp_path / "vae.aek", tmp_path / "samples.txt"
+    train = list(TRAIN)
+    train[train.index("--epochs") + 1] = "5"
+    assert main(["train", str(posts), "-o", str(model), *train, "--variational"]) == 0
+    assert main(["sample", str(model), "-n", "4", "-o", str(out), "--seed", "0"]) == 0
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 4

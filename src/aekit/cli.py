@@ -357,10 +357,19 @@ def cmd_score(args: argparse.Namespace) -> None:
 def cmd_sample(args: argparse.Namespace) -> None:
     from .figures import image_shape_of, save_image_grid
 
-    out = _check_output(args.output, args.force, (".png", *ARRAY_FORMATS))
+    model = _load_model(args.model)
+    text = _is_text(model)
+    out = _check_output(args.output, args.force, (".txt",) if text else (".png", *ARRAY_FORMATS))
     if args.n < 1:
         raise CLIError(f"-n must be a positive number of samples; got {args.n}.")
-    model = _load_model(args.model)
+    if text:
+        try:
+            texts = model.sample(args.n, random_state=args.seed)
+        except ValueError as exc:
+            raise CLIError(f"{args.model}: {_first_line(exc)}") from None
+        _write_texts(out, texts)
+        print(f"wrote {len(texts)} sampled texts to {out}")
+        return
     shape = image_shape_of(model)
     if out.suffix.lower() == ".png" and shape is None:
         raise CLIError(
@@ -564,7 +573,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("sample", cmd_sample, "generate data from a variational MODEL")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
-    p.add_argument("-o", "--output", required=True, help="samples.png (image grid), .npy or .csv")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="samples.png (image grid), .npy or .csv; .txt for text",
+    )
     p.add_argument("--seed", type=int, default=None, help="reproducible samples")
     p.add_argument("--force", action="store_true")
 

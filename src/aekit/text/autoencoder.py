@@ -309,6 +309,19 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             return []
         return decode(self.tokenizer_, self._map(generate, codes).tolist())
 
+    def sample(self, n_samples: int = 1, random_state: Any = None) -> list[str]:
+        """Texts decoded from ``n_samples`` draws of the prior N(0, I) (``variational=True``)."""
+        check_is_fitted(self)
+        if not self.variational:
+            raise ValueError(
+                "this TextAutoencoder cannot sample: its code space has no prior to draw "
+                "from. Fit it with variational=True (CLI: --variational) to generate texts."
+            )
+        if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive int; got {n_samples!r}.")
+        rng = check_random_state(random_state)
+        return self.inverse_transform(rng.standard_normal((int(n_samples), self.latent_dim)))
+
     def reconstruct(self, X: Any) -> list[str]:
         """``inverse_transform(transform(X))``: each text through the code and back."""
         return self.inverse_transform(self.transform(X))
