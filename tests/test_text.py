@@ -20,7 +20,7 @@ CORPUS = [
     "wb",
 ]
 SMALL = dict(latent_dim=8, embedding_dim=32, hidden_dim=64, epochs=80, batch_size=8)
-FIT = dict(**SMALL, synthetic=0.0, validation_fraction=0.0, random_state=0, device="cpu")
+FIT = dict(**SMALL, synthetic=0, validation_fraction=0.0, random_state=0, device="cpu")
 
 
 @pytest.fixture(scope="module", params=["bpe", "word", "char"])
@@ -146,10 +146,10 @@ def test_metrics():
 def test_synthetic_texts_reuse_the_words_and_lengths_of_the_corpus():
     from aekit.text.autoencoder import synthetic_texts
 
-    extra = synthetic_texts(CORPUS, 3, np.random.RandomState(0))
-    assert len(extra) == 3 * len(CORPUS)
+    extra = synthetic_texts(CORPUS, 30, np.random.RandomState(0))
+    assert len(extra) == 30
     words = {w for t in CORPUS for w in t.split()}
     assert all(set(t.split()) <= words for t in extra)
     assert {len(t.split()) for t in extra} <= {len(t.split()) for t in CORPUS}
-    model = TextAutoencoder(**{**FIT, "epochs": 2, "synthetic": 2.0}).fit(CORPUS)
+    model = TextAutoencoder(**{**FIT, "epochs": 2, "synthetic": 20}).fit(CORPUS)
     assert model.transform(CORPUS).shape == (len(CORPUS), 8)

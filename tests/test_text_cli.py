@@ -25,6 +25,7 @@ def text_model(tmp_path_factory):
 
 def test_round_trip_through_files(tmp_path, text_model, capsys):
     model, posts = text_model
+    assert aekit.load(model).synthetic == 0  # a flag set to 0 is kept, not dropped
     codes, out = tmp_path / "codes.npy", tmp_path / "out.txt"
     assert main(["encode", str(model), str(posts), "-o", str(codes)]) == 0
     assert np.load(codes).shape == (len(POSTS) * 4, 8)

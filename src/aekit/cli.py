@@ -126,7 +126,8 @@ def _text_estimator(args: argparse.Namespace):
     if refused:
         raise CLIError(f"{_flag(refused[0])} does not apply to --model text.")
     names = _TEXT_COMMON + _TEXT_PARAMS
-    params = {n: getattr(args, n) for n in names if getattr(args, n) not in (None, False)}
+    # 0 is a setting (--synthetic 0); only flags left out (None, or False) are dropped.
+    params = {n: v for n in names if (v := getattr(args, n)) is not None and v is not False}
     return TextAutoencoder(**params, verbose=_progress(args))
 
 
@@ -137,7 +138,11 @@ def _estimator(args: argparse.Namespace):
 
     if args.model == "text":
         return _text_estimator(args)
-    given_text = [n for n in (*_TEXT_PARAMS, "column") if getattr(args, n) not in (None, False)]
+    given_text = [
+        n
+        for n in (*_TEXT_PARAMS, "column")
+        if (v := getattr(args, n)) is not None and v is not False
+    ]
     if given_text:
         raise CLIError(f"{_flag(given_text[0])} applies to --model text only.")
     if args.model == "vae":
@@ -516,7 +521,7 @@ def build_parser() -> argparse.ArgumentParser:
     text.add_argument("--max-length", type=int, help="tokens kept per text")
     text.add_argument("--variational", action="store_true", help="a text VAE")
     text.add_argument("--word-dropout", type=float, help="share of decoder inputs hidden")
-    text.add_argument("--synthetic", type=float, help="extra random-word texts, x the data")
+    text.add_argument("--synthetic", type=int, help="extra random-word training texts")
     p.add_argument(
         "--contamination",
         metavar="auto|F",

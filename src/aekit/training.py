@@ -1,8 +1,9 @@
 """The training loop: the one place where any aekit model is optimised.
 
 Every estimator hands :func:`train` a network, a loss closure and tensors already on
-the target device. Batches come from indexing those tensors with a shuffled
-permutation (no per-sample DataLoader); the optimiser is Adam, fused where PyTorch
+the target device. Batches come from indexing those tensors with each epoch's batch
+plan: a shuffled permutation, or length buckets for text (no per-sample DataLoader);
+the optimiser is Adam, fused where PyTorch
 offers it; the learning rate warms up, then follows a cosine to zero over the run,
 where "the run" is whichever of the epoch budget and the time budget ends first, so a
 ``max_time`` run still finishes on a small learning rate.

@@ -63,14 +63,14 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Share of the run over which the KL weight rises from 0 to ``beta``.
     word_dropout : float in [0, 1), default=0.0
         Share of the decoder's input tokens replaced by ``[UNK]`` while training.
-    synthetic : float, default=3.0
-        Extra training texts, as a multiple of the training texts, each made of words
-        drawn at random from the training texts, with the length of a random training
-        text. A small corpus can be memorised by the decoder's language model instead
-        of passing through the code; texts no language model predicts teach the
-        network to carry any word sequence through the code, which is what new texts
-        need (NPS Chat, 300 s: held-out exact match 0.52 with 3, 0.42 without). 0
-        turns it off; a large corpus needs none.
+    synthetic : int, default=50_000
+        Extra training texts, each made of words drawn at random from the training
+        texts, with the length of a random training text. A small corpus can be
+        memorised by the decoder's language model instead of passing through the
+        code; texts no language model predicts teach the network to carry any word
+        sequence through the code, which is what new texts need (NPS Chat, 7,142
+        posts, 300 s: held-out exact match 0.56 with 21k, 0.60 with 57k, 0.64 with
+        114k). 0 turns it off; a large corpus needs none.
     beam_size : int, default=1
         Decoding: 1 is greedy, more is beam search (slower, sometimes better).
     epochs : int, default=100
@@ -130,7 +130,7 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "beta": [Interval(Real, 0, None, closed="left")],
         "kl_warmup": [Interval(Real, 0, 1, closed="both")],
         "word_dropout": [Interval(Real, 0, 1, closed="left")],
-        "synthetic": [Interval(Real, 0, None, closed="left")],
+        "synthetic": [Interval(Integral, 0, None, closed="left")],
         "beam_size": [Interval(Integral, 1, None, closed="left")],
         **TRAINING_CONSTRAINTS,
     }
@@ -150,7 +150,7 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         beta: float = 1.0,
         kl_warmup: float = 0.3,
         word_dropout: float = 0.0,
-        synthetic: float = 3.0,
+        synthetic: int = 50_000,
         beam_size: int = 1,
         epochs: int = 100,
         batch_size: int = 64,
@@ -379,14 +379,13 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.network_ = restore_network(state["network"], tensors, self.device)
 
 
-def synthetic_texts(texts: list[str], multiple: float, rng: np.random.RandomState) -> list[str]:
-    """``multiple * len(texts)`` texts of words drawn at random from ``texts`` (by
-    frequency), each as long, in words, as a randomly drawn one of ``texts``."""
+def synthetic_texts(texts: list[str], n: int, rng: np.random.RandomState) -> list[str]:
+    """``n`` texts of words drawn at random from ``texts`` (by frequency), each as
+    long, in words, as a randomly drawn one of ``texts``."""
     words = [w for text in texts for w in text.split()]
     if not words:
         return []
     lengths = np.array([len(text.split()) for text in texts])
-    n = int(round(multiple * len(texts)))
     sizes = lengths[rng.randint(len(lengths), size=n)]
     picks = rng.randint(len(words), size=int(sizes.sum()))
     bounds = np.cumsum(sizes)[:-1]
