@@ -91,14 +91,14 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         model = Autoencoder() if self.autoencoder is None else clone(self.autoencoder)
         model.fit(X)
         window = resolve_window(model, self.window)
-        scores = -_error(model, X, window)
+        scores = reconstruction_scores(model, X, window)
         self._adopt(model, _offset(scores, self.contamination), window)
         return self
 
     def score_samples(self, X: Any) -> np.ndarray:
         """Negative reconstruction error of each sample: higher is more normal."""
         check_is_fitted(self)
-        return -_error(self.autoencoder_, X, self.window_)
+        return reconstruction_scores(self.autoencoder_, X, self.window_)
 
     def decision_function(self, X: Any) -> np.ndarray:
         """``score_samples(X) - offset_``: negative for outliers."""
@@ -163,13 +163,14 @@ def resolve_window(model: Autoencoder, window: str | int) -> int:
     return 3 if pictures else 1
 
 
-def _error(model: Autoencoder, X: Any, window: int) -> np.ndarray:
+def reconstruction_scores(model: Autoencoder, X: Any, window: str | int) -> np.ndarray:
+    """A fitted model's negative reconstruction errors under ``window`` ("auto" or int):
+    what :class:`AnomalyDetector` scores by."""
+    window = resolve_window(model, window)
     # Plain calls for window 1 keep any model with reconstruction_error(X) usable.
-    return (
-        model.reconstruction_error(X, window=window)
-        if window > 1
-        else model.reconstruction_error(X)
-    )
+    if window > 1:
+        return -model.reconstruction_error(X, window=window)
+    return -model.reconstruction_error(X)
 
 
 def _offset(scores: np.ndarray, contamination: str | float) -> float:

@@ -118,6 +118,12 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+def _given(args: argparse.Namespace, name: str) -> bool:
+    """Whether a flag was set: 0 is a setting (--synthetic 0); None or False is not."""
+    value = getattr(args, name)
+    return value is not None and value is not False
+
+
 def _text_estimator(args: argparse.Namespace):
     from .text.autoencoder import TextAutoencoder
 
@@ -125,9 +131,7 @@ def _text_estimator(args: argparse.Namespace):
     refused = [n for n in others if n not in _TEXT_COMMON and getattr(args, n) is not None]
     if refused:
         raise CLIError(f"{_flag(refused[0])} does not apply to --model text.")
-    names = _TEXT_COMMON + _TEXT_PARAMS
-    # 0 is a setting (--synthetic 0); only flags left out (None, or False) are dropped.
-    params = {n: v for n in names if (v := getattr(args, n)) is not None and v is not False}
+    params = {n: getattr(args, n) for n in _TEXT_COMMON + _TEXT_PARAMS if _given(args, n)}
     return TextAutoencoder(**params, verbose=_progress(args))
 
 
@@ -138,11 +142,7 @@ def _estimator(args: argparse.Namespace):
 
     if args.model == "text":
         return _text_estimator(args)
-    given_text = [
-        n
-        for n in (*_TEXT_PARAMS, "column")
-        if (v := getattr(args, n)) is not None and v is not False
-    ]
+    given_text = [n for n in (*_TEXT_PARAMS, "column") if _given(args, n)]
     if given_text:
         raise CLIError(f"{_flag(given_text[0])} applies to --model text only.")
     if args.model == "vae":
@@ -344,10 +344,9 @@ def cmd_score(args: argparse.Namespace) -> None:
         if hasattr(model, "offset_") or _is_text(model):
             scores = model.score_samples(data)
         else:  # what an AnomalyDetector with default settings would score by
-            from .anomaly import resolve_window
+            from .anomaly import reconstruction_scores
 
-            window = resolve_window(model, "auto")
-            scores = -model.reconstruction_error(data, window=window)
+            scores = reconstruction_scores(model, data, "auto")
     threshold = args.threshold if args.threshold is not None else getattr(model, "offset_", None)
     table = pd.DataFrame({"score": scores})
     if threshold is not None:
@@ -367,15 +366,7 @@ def cmd_sample(args: argparse.Namespace) -> None:
     out = _check_output(args.output, args.force, (".txt",) if text else (".png", *ARRAY_FORMATS))
     if args.n < 1:
         raise CLIError(f"-n must be a positive number of samples; got {args.n}.")
-    if text:
-        try:
-            texts = model.sample(args.n, random_state=args.seed)
-        except ValueError as exc:
-            raise CLIError(f"{args.model}: {_first_line(exc)}") from None
-        _write_texts(out, texts)
-        print(f"wrote {len(texts)} sampled texts to {out}")
-        return
-    shape = image_shape_of(model)
+    shape = None if text else image_shape_of(model)
     if out.suffix.lower() == ".png" and shape is None:
         raise CLIError(
             f"{args.model}: its {model.n_features_in_} features are not an image; "
@@ -385,7 +376,9 @@ def cmd_sample(args: argparse.Namespace) -> None:
         X = model.sample(args.n, random_state=args.seed)
     except ValueError as exc:
         raise CLIError(f"{args.model}: {_first_line(exc)}") from None
-    if out.suffix.lower() == ".png":
+    if text:
+        _write_texts(out, X)
+    elif out.suffix.lower() == ".png":
         save_image_grid(out, X, shape)
     else:
         names = getattr(model, "feature_names_in_", None)
