@@ -67,3 +67,13 @@ def test_one_class_detectors_score_tiny_data():
     for scores in (bench.aekit_scores, bench.pca_scores, bench.pca_window_scores):
         s = scores(X[:30], X, args)
         assert s.shape == (40,) and np.all(np.isfinite(s)) and np.all(s <= 0)
+
+
+def test_audio_script_reads_the_fsdd_names():
+    bench = _module("audio_reconstruction")
+    files, digits, speakers = bench.load_fsdd(bench.FSDD)
+    assert len(files) == 2500 and set(digits) == set(range(10))
+    assert sorted(set(speakers)) == ["george", "jackson", "lucas", "theo", "yweweler"]
+    some = digits[::25]
+    codes = np.eye(10)[some]
+    assert bench.digit_accuracy(codes, some, codes, some) == 1.0

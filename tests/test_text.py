@@ -70,7 +70,8 @@ def test_same_seed_same_model():
 
 
 def test_beam_search_and_variational():
-    vae = TextAutoencoder(**FIT, variational=True, word_dropout=0.2, kl_warmup=0.5)
+    settings = {**FIT, "epochs": 150}
+    vae = TextAutoencoder(**settings, variational=True, word_dropout=0.2, kl_warmup=0.5)
     vae.fit(CORPUS * 4)
     assert vae.transform(CORPUS).shape == (len(CORPUS), 8)
     # The posterior mean decodes most texts back once the model has memorised them.

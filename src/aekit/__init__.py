@@ -8,6 +8,7 @@
 from importlib.metadata import PackageNotFoundError, version
 
 from .anomaly import AnomalyDetector
+from .audio.autoencoder import AudioAutoencoder
 from .autoencoder import Autoencoder
 from .model_file import ModelFileError, load
 from .text.autoencoder import TextAutoencoder
@@ -21,6 +22,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 __all__ = [
     "AnomalyDetector",
+    "AudioAutoencoder",
     "Autoencoder",
     "ModelFileError",
     "TextAutoencoder",

@@ -122,27 +122,17 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         save(self, path)
 
     def _file_state(self):
-        from .model_file import _jsonable
+        from .model_file import pack_inner
 
         check_is_fitted(self)
-        state, tensors = self.autoencoder_._file_state()
-        inner = {
-            "estimator": type(self.autoencoder_).__name__,
-            "params": _jsonable(self.autoencoder_.get_params(deep=False)),
-            "state": state,
-        }
-        tensors = {f"autoencoder.{k}": v for k, v in tensors.items()}
+        inner, tensors = pack_inner(self.autoencoder_, "autoencoder.")
         state = {"offset": float(self.offset_), "window": self.window_, "autoencoder": inner}
         return state, tensors
 
     def _load_file_state(self, state: dict[str, Any], tensors: dict[str, Any]) -> None:
-        from .model_file import build_estimator
+        from .model_file import unpack_inner
 
-        inner = state["autoencoder"]
-        model = build_estimator(inner["estimator"], inner["params"])
-        prefix = "autoencoder."
-        own = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
-        model._load_file_state(inner["state"], own)
+        model = unpack_inner(state["autoencoder"], tensors, "autoencoder.")
         self._adopt(model, float(state["offset"]), int(state.get("window", 1)))
 
     def _adopt(self, model: Autoencoder, offset: float, window: int) -> None:

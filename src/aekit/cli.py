@@ -109,6 +109,8 @@ _AE_ONLY = ("sparsity_target",)
 _VAE_ONLY = ("beta", "kl_warmup", "free_bits")
 _TEXT_PARAMS = ("tokenizer", "vocab_size", "max_length", "variational", "word_dropout")
 _TEXT_PARAMS += ("synthetic",)
+_AUDIO_PARAMS = ("sample_rate", "duration", "n_mels", "n_fft", "hop_length")
+_AUDIO_FLAGS = (*_AUDIO_PARAMS, "skip_bad")
 # What a text model shares with the others; every other image / table flag is refused.
 _TEXT_COMMON = ("latent_dim", "epochs", "batch_size", "learning_rate", "max_time")
 _TEXT_COMMON += ("validation_fraction", "random_state", "device", "beta", "kl_warmup")
@@ -135,27 +137,52 @@ def _text_estimator(args: argparse.Namespace):
     return TextAutoencoder(**params, verbose=_progress(args))
 
 
+def _audio_estimator(args: argparse.Namespace):
+    """An AudioAutoencoder around the conv model (a VAE with --variational) that the
+    other flags describe."""
+    from .audio.autoencoder import AudioAutoencoder
+
+    fixed = ("image_shape", "contamination", "window", "column")
+    refused = [n for n in (*_TEXT_PARAMS, *fixed) if n != "variational" and _given(args, n)]
+    if refused:
+        raise CLIError(f"{_flag(refused[0])} does not apply to --model audio.")
+    architecture = args.architecture or "conv"
+    inner = _array_estimator(args, "vae" if args.variational else architecture, architecture)
+    params = {n: getattr(args, n) for n in _AUDIO_PARAMS if _given(args, n)}
+    return AudioAutoencoder(autoencoder=inner, **params, verbose=inner.verbose)
+
+
 def _estimator(args: argparse.Namespace):
-    """The estimator class and architecture that --model and --architecture ask for."""
+    """The estimator that --model (and --architecture) ask for, with the flags given."""
+    if args.model == "text":
+        return _text_estimator(args)
+    if args.model == "audio":
+        return _audio_estimator(args)
+    for names, kind in ((_TEXT_PARAMS + ("column",), "text"), (_AUDIO_FLAGS, "audio")):
+        given = [n for n in names if _given(args, n)]
+        if given:
+            raise CLIError(f"{_flag(given[0])} applies to --model {kind} only.")
+    return _array_estimator(args, args.model, args.architecture)
+
+
+def _array_estimator(args: argparse.Namespace, model: str | None, architecture: str | None):
+    """An Autoencoder (``model`` dense, conv or None) or a VariationalAutoencoder
+    (``model`` vae) with the flags given."""
     from .autoencoder import Autoencoder
     from .variational import VariationalAutoencoder
 
-    if args.model == "text":
-        return _text_estimator(args)
-    given_text = [n for n in (*_TEXT_PARAMS, "column") if _given(args, n)]
-    if given_text:
-        raise CLIError(f"{_flag(given_text[0])} applies to --model text only.")
-    if args.model == "vae":
-        cls, architecture = VariationalAutoencoder, args.architecture
+    if model == "vae":
+        cls = VariationalAutoencoder
         refused = [name for name in _AE_ONLY if getattr(args, name) is not None]
     else:
-        cls, architecture = Autoencoder, args.architecture or args.model
-        if args.model and args.architecture and args.model != args.architecture:
+        cls = Autoencoder
+        if model and architecture and model != architecture:
             raise CLIError(
-                f"--model {args.model} and --architecture {args.architecture} disagree; "
+                f"--model {model} and --architecture {architecture} disagree; "
                 "give one (--architecture is for --model vae)."
             )
         refused = [name for name in _VAE_ONLY if getattr(args, name) is not None]
+        architecture = architecture or model
     if refused:
         kind = "a variational" if cls is Autoencoder else "a non-variational"
         raise CLIError(
@@ -174,9 +201,11 @@ def cmd_train(args: argparse.Namespace) -> None:
     # Flags left out keep the estimator's own defaults: they are defined once, there.
     model = autoencoder = _estimator(args)
     # A bad flag is about the flag, not the data: say so before reading any.
-    autoencoder._validate_params()
-    if hasattr(autoencoder, "_check_settings"):
-        autoencoder._check_settings()
+    for part in (autoencoder, getattr(autoencoder, "autoencoder", None)):
+        if part is not None:
+            part._validate_params()
+            if hasattr(part, "_check_settings"):
+                part._check_settings()
     if args.window is not None and args.contamination is None:
         raise CLIError("--window is a detector setting: give --contamination too.")
     if args.contamination is not None:
@@ -188,7 +217,7 @@ def cmd_train(args: argparse.Namespace) -> None:
             window=_auto_or(args.window, int, "--window"),
         )
         model._validate_params()
-    X = _read(args.data, model, args.column)
+    X = _read(args.data, model, args.column, skip_bad=args.skip_bad)
     with _about(args.data):
         model.fit(X)
     model.save(out)
@@ -211,16 +240,17 @@ def _auto_or(text: str | None, kind: type, flag: str) -> Any:
 
 
 def _autoencoder_of(model: Any) -> Any:
-    """A fitted detector's autoencoder, or the model itself."""
+    """The autoencoder inside a fitted detector or audio model, or the model itself."""
     return getattr(model, "autoencoder_", model)
 
 
 def _load_model(path: str, *, unwrap: bool = True) -> Any:
     """Load a model file; a detector stands for its autoencoder unless ``unwrap`` is off."""
+    from .anomaly import AnomalyDetector
     from .model_file import load
 
     model = load(path)
-    return _autoencoder_of(model) if unwrap else model
+    return model.autoencoder_ if unwrap and isinstance(model, AnomalyDetector) else model
 
 
 def _is_text(model: Any) -> bool:
@@ -229,34 +259,76 @@ def _is_text(model: Any) -> bool:
     return isinstance(model, TextAutoencoder)
 
 
-def _read(source: str, model: Any, column: str | None = None) -> Any:
-    """What ``model`` takes from ``source``: texts for a text model, else an array."""
+def _is_audio(model: Any) -> bool:
+    from .audio.autoencoder import AudioAutoencoder
+
+    return isinstance(model, AudioAutoencoder)
+
+
+def _read(source: str, model: Any, column: str | None = None, skip_bad: bool = False) -> Any:
+    """What ``model`` takes from ``source``: texts for a text model, clips for an audio
+    model, else an array."""
     from .data import read_data, read_texts
 
+    if column is not None and not _is_text(model):
+        raise CLIError("--column picks the text column of a table: it is for text models.")
+    if skip_bad and not _is_audio(model):
+        raise CLIError("--skip-bad leaves out unreadable audio files: it is for audio models.")
     if _is_text(model):
         return read_texts(source, column)
-    if column is not None:
-        raise CLIError("--column picks the text column of a table: it is for text models.")
+    if _is_audio(model):
+        return _read_clips(source, skip_bad)
     return read_data(source)
 
 
+def _read_clips(source: str, skip_bad: bool) -> list[tuple[Any, int]]:
+    """The clips of a folder (or one file) as (wave, rate) pairs; with ``skip_bad``
+    unreadable files are left out and counted instead of stopping the run."""
+    from .audio.clips import audio_files, read_clip
+
+    path = Path(source)
+    if not path.exists():
+        raise CLIError(f"{source}: no such file or folder.")
+    files = audio_files(path) if path.is_dir() else [path]
+    clips, bad = [], []
+    for file in files:
+        try:
+            clips.append(read_clip(file))
+        except ValueError as exc:
+            if not skip_bad:
+                raise ValueError(f"{_first_line(exc)} (--skip-bad leaves such files out)") from None
+            bad.append(file)
+    if bad:
+        print(f"skipped {len(bad)} unreadable audio file(s), first {bad[0]}", file=sys.stderr)
+    if not clips:
+        raise CLIError(f"{source}: no readable audio clips.")
+    return clips
+
+
 def _model_and_data(
-    model_path: str, source: str, *, unwrap: bool = True, column: str | None = None
+    model_path: str,
+    source: str,
+    *,
+    unwrap: bool = True,
+    column: str | None = None,
+    skip_bad: bool = False,
 ) -> tuple[Any, Any]:
     model = _load_model(model_path, unwrap=unwrap)
-    return model, _read(source, model, column)
+    return model, _read(source, model, column, skip_bad)
 
 
-def _apply(model_path: str, source: str, method: str, column: str | None) -> tuple[Any, Any]:
+def _apply(
+    model_path: str, source: str, method: str, column: str | None, skip_bad: bool = False
+) -> tuple[Any, Any]:
     """Load a model and run one of its methods on the data in ``source``."""
-    model, data = _model_and_data(model_path, source, column=column)
+    model, data = _model_and_data(model_path, source, column=column, skip_bad=skip_bad)
     with _about(source):
         return model, getattr(model, method)(data)
 
 
 def cmd_encode(args: argparse.Namespace) -> None:
     out = _check_output(args.output, args.force, ARRAY_FORMATS)
-    model, codes = _apply(args.model, args.data, "transform", args.column)
+    model, codes = _apply(args.model, args.data, "transform", args.column, args.skip_bad)
     _write_array(out, codes, list(model.get_feature_names_out()))
     print(f"wrote {codes.shape[0]} codes of width {codes.shape[1]} to {out}")
 
@@ -272,6 +344,11 @@ def cmd_decode(args: argparse.Namespace) -> None:
         _write_texts(out, texts)
         print(f"wrote {len(texts)} texts to {out}")
         return
+    if _is_audio(model):
+        with _about(args.codes):
+            waves = model.inverse_transform(read_data(args.codes))
+        _write_clips(args.output, args.force, waves, model.sample_rate_)
+        return
     out = _check_output(args.output, args.force, ARRAY_FORMATS)
     codes = read_data(args.codes)
     if out.suffix.lower() != ".csv" and getattr(model, "table_", None) is not None:
@@ -281,6 +358,37 @@ def cmd_decode(args: argparse.Namespace) -> None:
     names = getattr(model, "feature_names_in_", None)
     _write_array(out, X, None if names is None else list(names))
     print(f"wrote {len(X)} reconstructions to {out}")
+
+
+def _write_clips(folder: str, force: bool, waves: Sequence[Any], rate: int) -> None:
+    """One WAV per waveform, 0000.wav, 0001.wav, ... in ``folder`` (made if missing)."""
+    import io
+
+    from .audio.clips import write_clip
+    from .model_file import write_atomic
+
+    out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"{out}: audio is written as one WAV per clip into a folder, not a file.")
+    names = [out / f"{i:04d}.wav" for i in range(len(waves))]
+    taken = [n for n in names if n.exists()]
+    if taken and not force:
+        raise CLIError(f"{taken[0]} exists; use --force to overwrite.")
+    out.mkdir(parents=True, exist_ok=True)
+    for name, wave in zip(names, waves, strict=True):
+        buffer = io.BytesIO()
+        write_clip(buffer, wave, rate)
+        write_atomic(name, buffer.getvalue())
+    print(f"wrote {len(waves)} WAV files ({rate} Hz) to {out}/")
+
+
+def _audio_metrics(model: Any, clips: list[Any]) -> dict[str, Any]:
+    return {
+        "n_samples": len(clips),
+        "logmel_mse": -model.score(clips),  # on the standardised log-mel spectrogram
+        "spectral_convergence": float(np.mean(model.spectral_convergence(clips))),
+        "latent_dim": int(model.autoencoder_.latent_dim),
+    }
 
 
 def _write_texts(path: Path, texts: Sequence[str]) -> None:
@@ -307,10 +415,11 @@ def _text_metrics(model: Any, texts: list[str]) -> dict[str, Any]:
 def cmd_evaluate(args: argparse.Namespace) -> None:
     from .variational import VariationalAutoencoder
 
-    model, data = _model_and_data(args.model, args.data, column=args.column)
-    if _is_text(model):
+    model, data = _model_and_data(args.model, args.data, column=args.column, skip_bad=args.skip_bad)
+    if _is_text(model) or _is_audio(model):
+        measure = _text_metrics if _is_text(model) else _audio_metrics
         with _about(args.data):
-            _print_metrics(_text_metrics(model, data), args.json)
+            _print_metrics(measure(model, data), args.json)
         return
     with _about(args.data):
         errors = model.reconstruction_error(data)
@@ -339,9 +448,11 @@ def cmd_score(args: argparse.Namespace) -> None:
     import pandas as pd
 
     out = _check_output(args.output, args.force, ARRAY_FORMATS)
-    model, data = _model_and_data(args.model, args.data, unwrap=False, column=args.column)
+    model, data = _model_and_data(
+        args.model, args.data, unwrap=False, column=args.column, skip_bad=args.skip_bad
+    )
     with _about(args.data):
-        if hasattr(model, "offset_") or _is_text(model):
+        if hasattr(model, "offset_") or _is_text(model) or _is_audio(model):
             scores = model.score_samples(data)
         else:  # what an AnomalyDetector with default settings would score by
             from .anomaly import reconstruction_scores
@@ -362,6 +473,15 @@ def cmd_sample(args: argparse.Namespace) -> None:
     from .figures import image_shape_of, save_image_grid
 
     model = _load_model(args.model)
+    if _is_audio(model):
+        if args.n < 1:
+            raise CLIError(f"-n must be a positive number of samples; got {args.n}.")
+        try:
+            waves = model.sample(args.n, random_state=args.seed)
+        except ValueError as exc:
+            raise CLIError(f"{args.model}: {_first_line(exc)}") from None
+        _write_clips(args.output, args.force, waves, model.sample_rate_)
+        return
     text = _is_text(model)
     out = _check_output(args.output, args.force, (".txt",) if text else (".png", *ARRAY_FORMATS))
     if args.n < 1:
@@ -406,7 +526,17 @@ def _info_lines(model: str, header: dict[str, Any]) -> list[str]:
         f"format {header['format_version']})"
     ]
     state, params = header["state"], header["params"]
-    if "autoencoder" in state:  # a detector: its own settings, then its autoencoder's
+    if header["estimator"] == "AudioAutoencoder":
+        n_mels, frames = state["spectrogram_shape"]
+        lines.append(
+            f"  audio       {state['sample_rate']} Hz, {state['n_samples']} samples per clip, "
+            f"{n_mels} mels x {frames} frames (n_fft {state['n_fft']}, "
+            f"hop {state['hop_length']})"
+        )
+        inner = state["autoencoder"]
+        lines.append(f"  autoencoder {inner['estimator']}")
+        state, params = inner["state"], inner["params"]
+    elif "autoencoder" in state:  # a detector: its own settings, then its autoencoder's
         lines.append(
             f"  detector    contamination {params['contamination']!r}, "
             f"window {state.get('window', 1)}, offset {state['offset']:.6g} "
@@ -467,6 +597,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
+    def skip_bad(p: Any) -> None:
+        p.add_argument(
+            "--skip-bad", action="store_true", help="audio: skip unreadable files, count them"
+        )
+
     def progress_flags(p: argparse.ArgumentParser) -> None:
         group = p.add_mutually_exclusive_group()
         group.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -490,8 +625,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--latent-dim", type=int, help="code width")
     p.add_argument(
         "--model",
-        choices=["dense", "conv", "vae", "text"],
-        help="dense (default), conv, vae or text (DATA: .txt, one text per line, or .csv/.tsv)",
+        choices=["dense", "conv", "vae", "text", "audio"],
+        help="dense (default), conv, vae, text (DATA: .txt, one text per line, or .csv/.tsv) "
+        "or audio (DATA: a folder of .wav/.flac/.ogg)",
     )
     p.add_argument("--column", help="text: the column of a .csv/.tsv that holds the texts")
     p.add_argument(
@@ -512,9 +648,16 @@ def build_parser() -> argparse.ArgumentParser:
     text.add_argument("--tokenizer", choices=["bpe", "word", "char"], help="default bpe")
     text.add_argument("--vocab-size", type=int, help="largest vocabulary (bpe, word)")
     text.add_argument("--max-length", type=int, help="tokens kept per text")
-    text.add_argument("--variational", action="store_true", help="a text VAE")
+    text.add_argument("--variational", action="store_true", help="a VAE (text, audio)")
     text.add_argument("--word-dropout", type=float, help="share of decoder inputs hidden")
     text.add_argument("--synthetic", type=int, help="extra random-word training texts")
+    audio = p.add_argument_group("audio models (--model audio)")
+    audio.add_argument("--sample-rate", type=int, help="Hz (default: the data's)")
+    audio.add_argument("--duration", type=float, help="seconds per clip (default: the data's)")
+    audio.add_argument("--n-mels", type=int, help="mel bands (default 40)")
+    audio.add_argument("--n-fft", type=int, help="FFT window in samples (default ~32 ms)")
+    audio.add_argument("--hop-length", type=int, help="samples between frames")
+    skip_bad(audio)
     p.add_argument(
         "--contamination",
         metavar="auto|F",
@@ -539,6 +682,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", metavar="MODEL")
     p.add_argument("data", metavar="DATA")
     p.add_argument("--column", help="text models: the text column of a .csv/.tsv")
+    skip_bad(p)
     p.add_argument("-o", "--output", required=True, help="codes file (.npy or .csv)")
     p.add_argument("--force", action="store_true")
 
@@ -546,7 +690,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", metavar="MODEL")
     p.add_argument("codes", metavar="CODES", help="codes file (.npy .npz .csv)")
     p.add_argument(
-        "-o", "--output", required=True, help="output file (.npy or .csv; .txt for text)"
+        "-o",
+        "--output",
+        required=True,
+        help="output file (.npy or .csv; .txt for text; a folder of WAVs for audio)",
     )
     p.add_argument("--force", action="store_true")
 
@@ -554,12 +701,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", metavar="MODEL")
     p.add_argument("data", metavar="DATA")
     p.add_argument("--column", help="text models: the text column of a .csv/.tsv")
+    skip_bad(p)
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add("score", cmd_score, "normality score of each row of DATA (higher is more normal)")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("data", metavar="DATA")
     p.add_argument("--column", help="text models: the text column of a .csv/.tsv")
+    skip_bad(p)
     p.add_argument("-o", "--output", required=True, help="scores.csv (or .npy)")
     p.add_argument(
         "--threshold",
@@ -575,7 +724,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         required=True,
-        help="samples.png (image grid), .npy or .csv; .txt for text",
+        help="samples.png (image grid), .npy or .csv; .txt for text; a folder for audio",
     )
     p.add_argument("--seed", type=int, default=None, help="reproducible samples")
     p.add_argument("--force", action="store_true")

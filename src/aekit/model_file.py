@@ -41,11 +41,18 @@ class ModelFileError(ValueError):
 
 def _registry() -> dict[str, type]:
     from .anomaly import AnomalyDetector
+    from .audio.autoencoder import AudioAutoencoder
     from .autoencoder import Autoencoder
     from .text.autoencoder import TextAutoencoder
     from .variational import VariationalAutoencoder
 
-    classes = (Autoencoder, VariationalAutoencoder, AnomalyDetector, TextAutoencoder)
+    classes = (
+        Autoencoder,
+        VariationalAutoencoder,
+        AnomalyDetector,
+        TextAutoencoder,
+        AudioAutoencoder,
+    )
     return {cls.__name__: cls for cls in classes}
 
 
@@ -53,6 +60,26 @@ def build_estimator(name: str, params: dict[str, Any]) -> Any:
     """An unfitted estimator of a registered class from JSON parameters (never code)."""
     cls = _registry()[name]
     return cls(**{k: _from_json(v) for k, v in params.items()})
+
+
+def pack_inner(model: Any, prefix: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A fitted inner estimator (an anomaly detector's or an audio model's autoencoder)
+    as a header entry and its tensors under ``prefix``."""
+    state, tensors = model._file_state()
+    entry = {
+        "estimator": type(model).__name__,
+        "params": _jsonable(model.get_params(deep=False)),
+        "state": state,
+    }
+    return entry, {f"{prefix}{k}": v for k, v in tensors.items()}
+
+
+def unpack_inner(entry: dict[str, Any], tensors: dict[str, Any], prefix: str) -> Any:
+    """The fitted estimator that :func:`pack_inner` stored."""
+    model = build_estimator(entry["estimator"], entry["params"])
+    own = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+    model._load_file_state(entry["state"], own)
+    return model
 
 
 def _from_json(value: Any) -> Any:

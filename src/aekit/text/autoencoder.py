@@ -52,7 +52,7 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     embedding_dim : int, default=128
         Width of the token embeddings.
     hidden_dim : int, default=256
-        Width of the GRU states.
+        Width of the decoder's GRU state; each direction of the encoder has half.
     variational : bool, default=False
         A text VAE: Gaussian code with a KL term to the prior, ramped up over
         ``kl_warmup`` of the run; combine with ``word_dropout`` so the decoder relies
@@ -218,6 +218,7 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 latent_dim=self.latent_dim,
                 embedding_dim=self.embedding_dim,
                 hidden_dim=self.hidden_dim,
+                encoder_dim=max(1, self.hidden_dim // 2),
                 code_params=2 if self.variational else 1,
             ).to(device)
         budget = None if self.max_time is None else self.max_time - (time.perf_counter() - start)

@@ -1,0 +1,1 @@
+"""Audio: clips -> log-mel spectrograms -> any aekit autoencoder -> clips."""

@@ -1,0 +1,306 @@
+"""``aekit.AudioAutoencoder``: clips -> log-mel spectrogram -> autoencoder -> clips."""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections import Counter
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
+from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils.validation import check_is_fitted
+
+from ..autoencoder import Autoencoder
+from .clips import check_clips, fix_length, resample
+from .spectrogram import LogMel, spectral_convergence
+
+_DEFAULT_LATENT = 32
+
+
+class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Autoencoder for sound clips, through their log-mel spectrograms.
+
+    Each clip is mixed to mono, resampled to ``sample_rate``, centred in ``duration``
+    seconds (zero-padded or cut at both ends) and turned into a log-mel spectrogram
+    (dB), standardised per mel band. Those pictures are learnt by an aekit
+    autoencoder, a convolutional one by default; any setting of the family applies
+    (denoising, sparse, contractive, variational). Codes decode to spectrograms and
+    those to waveforms: mel to linear magnitude by non-negative least squares, phase
+    by Griffin-Lim (librosa).
+
+    Parameters
+    ----------
+    latent_dim : int, default=None
+        Width of the code: 32 when ``autoencoder`` is None, else the autoencoder's
+        (giving both with different values is an error).
+    autoencoder : Autoencoder or VariationalAutoencoder, default=None
+        The (unfitted) model for the spectrograms, cloned at ``fit``; ``None`` means
+        ``Autoencoder(latent_dim, architecture="conv")``. A conv model gets the
+        spectrogram's shape ``(1, n_mels, frames)`` as its ``image_shape``. Its
+        settings are nested parameters (``autoencoder__max_time`` ...).
+    sample_rate : int, default=None
+        Rate (Hz) the model works at; clips at other rates are resampled (soxr). Also
+        the rate of clips given as bare arrays. ``None``: the most common rate of the
+        files given to ``fit`` (bare arrays then need it).
+    duration : float, default=None
+        Clip length in seconds. ``None``: the 95th percentile of the fit clips'
+        lengths, so a few long outliers do not pad every clip with silence.
+    n_mels : int, default=40
+        Mel bands.
+    n_fft : int, default=None
+        FFT window in samples; ``None``: the power of two nearest 32 ms.
+    hop_length : int, default=None
+        Samples between frames; ``None``: ``n_fft // 4``.
+    n_iter : int, default=32
+        Griffin-Lim iterations when decoding to waveforms.
+    verbose : bool, default=False
+        Report resampling and show the autoencoder's progress bar.
+
+    Attributes
+    ----------
+    autoencoder_ : Autoencoder
+        The fitted spectrogram autoencoder.
+    sample_rate_, n_fft_, hop_length_ : int
+        The settings in use.
+    n_samples_ : int
+        Samples per clip (``duration`` times ``sample_rate_``).
+    spectrogram_shape_ : tuple of int
+        ``(n_mels, frames)`` of one clip.
+    band_mean_, band_scale_ : ndarray of shape (n_mels,)
+        Per-band standardisation of the log-mel dB values.
+    n_features_in_ : int
+        Always 1: one clip per sample.
+
+    Examples
+    --------
+    >>> import numpy as np, aekit
+    >>> t = np.arange(4000) / 8000
+    >>> clips = [np.sin(2 * np.pi * f * t) for f in np.linspace(200, 1200, 24)]
+    >>> aud = aekit.AudioAutoencoder(
+    ...     autoencoder=aekit.Autoencoder(4, architecture="conv", epochs=5, random_state=0),
+    ...     sample_rate=8000,
+    ... ).fit(clips)
+    >>> aud.transform(clips[:2]).shape
+    (2, 4)
+    >>> waves = aud.inverse_transform(aud.transform(clips[:2]))
+    >>> len(waves), waves[0].shape
+    (2, (4000,))
+    """
+
+    _parameter_constraints: dict[str, list[Any]] = {
+        "latent_dim": [None, Interval(Integral, 1, None, closed="left")],
+        "autoencoder": [None, HasMethods(["fit", "transform", "inverse_transform"])],
+        "sample_rate": [None, Interval(Integral, 1, None, closed="left")],
+        "duration": [None, Interval(Real, 0, None, closed="neither")],
+        "n_mels": [Interval(Integral, 1, None, closed="left")],
+        "n_fft": [None, Interval(Integral, 2, None, closed="left")],
+        "hop_length": [None, Interval(Integral, 1, None, closed="left")],
+        "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "verbose": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        latent_dim: int | None = None,
+        *,
+        autoencoder: Any = None,
+        sample_rate: int | None = None,
+        duration: float | None = None,
+        n_mels: int = 40,
+        n_fft: int | None = None,
+        hop_length: int | None = None,
+        n_iter: int = 32,
+        verbose: bool = False,
+    ):
+        self.latent_dim = latent_dim
+        self.autoencoder = autoencoder
+        self.sample_rate = sample_rate
+        self.duration = duration
+        self.n_mels = n_mels
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.n_iter = n_iter
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X: Any, y: Any = None) -> AudioAutoencoder:
+        """Learn the spectrogram autoencoder from clips ``X``: a list of file paths,
+        1-D arrays (at ``sample_rate``) or ``(array, rate)`` pairs."""
+        self._validate_params()
+        clips = check_clips(X, self.sample_rate)
+        rate = self.sample_rate or Counter(r for _, r, _ in clips).most_common(1)[0][0]
+        n_fft = self.n_fft or 2 ** round(math.log2(0.032 * rate))
+        hop = self.hop_length or max(1, n_fft // 4)
+        if hop > n_fft:
+            raise ValueError(f"hop_length={hop} is longer than the FFT window n_fft={n_fft}.")
+        self.sample_rate_, self.n_fft_, self.hop_length_ = int(rate), int(n_fft), int(hop)
+        waves = self._resampled(clips)
+        if self.duration is None:
+            n = int(np.ceil(np.percentile([len(w) for w in waves], 95)))
+        else:
+            n = int(round(self.duration * rate))
+        self.n_samples_ = max(n, 1)
+        logmel = self._logmel_spec(self.n_mels)(self._batch(waves))
+        self.spectrogram_shape_ = tuple(logmel.shape[1:])
+        self.band_mean_ = logmel.mean(axis=(0, 2)).astype(np.float32)
+        self.band_scale_ = np.maximum(logmel.std(axis=(0, 2)), 1e-3).astype(np.float32)
+        self.autoencoder_ = self._inner().fit(self._standardise(logmel))
+        self.n_features_in_ = 1
+        return self
+
+    def _inner(self) -> Any:
+        if self.autoencoder is None:
+            latent = _DEFAULT_LATENT if self.latent_dim is None else self.latent_dim
+            model = Autoencoder(latent, architecture="conv")
+        else:
+            model = clone(self.autoencoder)
+            inner_latent = model.get_params().get("latent_dim")
+            if self.latent_dim is not None and self.latent_dim != inner_latent:
+                raise ValueError(
+                    f"latent_dim={self.latent_dim} disagrees with the autoencoder's "
+                    f"latent_dim={inner_latent}: set it in one place."
+                )
+        params = model.get_params()
+        if params.get("architecture") == "conv":
+            model.set_params(image_shape=(1, *self.spectrogram_shape_))
+        if self.verbose and "verbose" in params:
+            model.set_params(verbose=True)
+        return model
+
+    def _logmel_spec(self, n_mels: int) -> LogMel:
+        return LogMel(self.sample_rate_, self.n_fft_, self.hop_length_, n_mels)
+
+    def _resampled(self, clips: list[tuple[np.ndarray, int, str]]) -> list[np.ndarray]:
+        moved = [name for _, r, name in clips if r != self.sample_rate_]
+        if moved and self.verbose:
+            print(
+                f"aekit: resampling {len(moved)} clip(s) to {self.sample_rate_} Hz "
+                f"(first: {moved[0]})",
+                file=sys.stderr,
+            )
+        return [resample(w, r, self.sample_rate_) for w, r, _ in clips]
+
+    def _batch(self, waves: list[np.ndarray]) -> np.ndarray:
+        return np.stack([fix_length(w, self.n_samples_) for w in waves])
+
+    def _standardise(self, logmel: np.ndarray) -> np.ndarray:
+        z = (logmel - self.band_mean_[:, None]) / self.band_scale_[:, None]
+        return z.reshape(len(z), -1).astype(np.float32)
+
+    # ------------------------------------------------------------------ inference
+    def spectrograms(self, X: Any) -> np.ndarray:
+        """Standardised log-mel spectrograms of clips ``X``, shape (n, n_mels, frames):
+        what the autoencoder sees."""
+        check_is_fitted(self)
+        waves = self._resampled(check_clips(X, self.sample_rate_))
+        logmel = self._logmel_spec(self.spectrogram_shape_[0])(self._batch(waves))
+        return self._standardise(logmel).reshape(len(logmel), *self.spectrogram_shape_)
+
+    def _features(self, X: Any) -> np.ndarray:
+        return self.spectrograms(X).reshape(-1, math.prod(self.spectrogram_shape_))
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Codes of clips ``X``: array of shape (n_clips, latent_dim)."""
+        return self.autoencoder_.transform(self._features(X))
+
+    def decode_spectrograms(self, Z: Any) -> np.ndarray:
+        """Standardised log-mel spectrograms (n, n_mels, frames) decoded from codes ``Z``."""
+        check_is_fitted(self)
+        return self._pictures(self.autoencoder_.inverse_transform(Z))
+
+    def _pictures(self, flat: Any) -> np.ndarray:
+        return np.asarray(flat, dtype=np.float32).reshape(len(flat), *self.spectrogram_shape_)
+
+    def inverse_transform(self, Z: Any) -> list[np.ndarray]:
+        """Waveforms decoded from codes ``Z``: a list of 1-D float32 arrays of
+        ``n_samples_`` samples at ``sample_rate_`` Hz."""
+        return self._waves(self.decode_spectrograms(Z))
+
+    def _waves(self, z: np.ndarray) -> list[np.ndarray]:
+        if len(z) == 0:
+            return []
+        logmel = z * self.band_scale_[:, None] + self.band_mean_[:, None]
+        spec = self._logmel_spec(self.spectrogram_shape_[0])
+        return list(spec.invert(logmel, self.n_samples_, self.n_iter))
+
+    def reconstruct(self, X: Any) -> list[np.ndarray]:
+        """``inverse_transform(transform(X))``: each clip through the code and back."""
+        return self.inverse_transform(self.transform(X))
+
+    def score_samples(self, X: Any) -> np.ndarray:
+        """Negative reconstruction error of each clip's standardised log-mel
+        spectrogram (mean squared error per bin for the default model); higher is better."""
+        return self.autoencoder_.score_samples(self._features(X))
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Mean of :meth:`score_samples` (higher is better)."""
+        return float(np.mean(self.score_samples(X)))
+
+    def spectral_convergence(self, X: Any) -> np.ndarray:
+        """Per clip, how far the decoded waveform's STFT magnitude is from the input's
+        (centred to ``n_samples_``): ``||S - S_hat|| / ||S||``, lower is better."""
+        check_is_fitted(self)
+        waves = self._batch(self._resampled(check_clips(X, self.sample_rate_)))
+        rebuilt = np.stack(self.reconstruct(list(waves)))
+        return spectral_convergence(waves, rebuilt, self._logmel_spec(self.spectrogram_shape_[0]))
+
+    def sample(self, n_samples: int = 1, random_state: Any = None) -> list[np.ndarray]:
+        """Waveforms decoded from draws of the prior: needs a VariationalAutoencoder
+        (a plain autoencoder raises ValueError)."""
+        check_is_fitted(self)
+        return self._waves(self._pictures(self.autoencoder_.sample(n_samples, random_state)))
+
+    @property
+    def _n_features_out(self) -> int:
+        return self.autoencoder_.latent_dim
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "autoencoder_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.non_deterministic = True  # Griffin-Lim and training budgets
+        return tags
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: str) -> None:
+        """Write the fitted model to one safetensors file (no pickle); see :func:`aekit.load`."""
+        from ..model_file import save
+
+        save(self, path)
+
+    def _file_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        import torch
+
+        from ..model_file import pack_inner
+
+        check_is_fitted(self)
+        inner, tensors = pack_inner(self.autoencoder_, "autoencoder.")
+        state = {
+            "sample_rate": self.sample_rate_,
+            "n_fft": self.n_fft_,
+            "hop_length": self.hop_length_,
+            "n_samples": self.n_samples_,
+            "spectrogram_shape": list(self.spectrogram_shape_),
+            "autoencoder": inner,
+        }
+        tensors["band_mean"] = torch.from_numpy(self.band_mean_)
+        tensors["band_scale"] = torch.from_numpy(self.band_scale_)
+        return state, tensors
+
+    def _load_file_state(self, state: dict[str, Any], tensors: dict[str, Any]) -> None:
+        from ..model_file import unpack_inner
+
+        self.autoencoder_ = unpack_inner(state["autoencoder"], tensors, "autoencoder.")
+        self.sample_rate_ = int(state["sample_rate"])
+        self.n_fft_ = int(state["n_fft"])
+        self.hop_length_ = int(state["hop_length"])
+        self.n_samples_ = int(state["n_samples"])
+        self.spectrogram_shape_ = tuple(int(v) for v in state["spectrogram_shape"])
+        self.band_mean_ = tensors["band_mean"].numpy()
+        self.band_scale_ = tensors["band_scale"].numpy()
+        self.n_features_in_ = 1
