@@ -61,7 +61,7 @@ def main() -> None:
     train_clips = [c for c, t in zip(clips, test, strict=True) if not t]
     test_clips = [c for c, t in zip(clips, test, strict=True) if t]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; "
-          f"{len(train_clips)} training clips, {len(test_clips)} of {args.speaker} out")  # fmt: skip
+          f"{len(train_clips)} training clips, {len(test_clips)} held out")  # fmt: skip
 
     ae = aekit.Autoencoder(
         args.latent_dim, architecture="conv", max_time=args.max_time, random_state=args.seed

@@ -3,9 +3,9 @@
 The encoder reads the tokens with a bidirectional GRU; its last states, both
 directions, map to the code. TextAutoencoder makes each direction half as wide as
 the decoder: on NPS Chat (300 s, 2 cores) that trains more steps and reconstructs
-better (held-out exact match 0.63 against 0.60 with full-width directions). The decoder is a GRU whose first state comes from the
-code and which sees the code again at every step next to the previous token, so the
-code cannot fade over a long text.
+better (held-out exact match 0.63 against 0.60 with full-width directions). The
+decoder is a GRU whose first state comes from the code and which sees the code again
+at every step next to the previous token, so the code cannot fade over a long text.
 """
 
 from __future__ import annotations
