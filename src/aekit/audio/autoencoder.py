@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..autoencoder import Autoencoder
@@ -54,6 +54,15 @@ class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         FFT window in samples; ``None``: the power of two nearest 32 ms.
     hop_length : int, default=None
         Samples between frames; ``None``: ``n_fft // 4``.
+    normalize : bool, default=True
+        Scale each clip to a peak of 1 before anything else: the recording level is
+        not content. Decoded clips then peak near 1 too.
+    standardize : {"bands", "clip"}, default="bands"
+        ``"bands"``: each mel band is standardised with the fit data's mean and
+        standard deviation. ``"clip"``: each clip's own mean per band is removed first
+        (cepstral mean normalisation, as speech recognisers do): the speaker's and the
+        microphone's spectral colour go, so codes describe what is said, and decoded
+        clips get the fit data's average colour instead of their own.
     n_iter : int, default=32
         Griffin-Lim iterations when decoding to waveforms.
     verbose : bool, default=False
@@ -98,6 +107,8 @@ class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         "n_mels": [Interval(Integral, 1, None, closed="left")],
         "n_fft": [None, Interval(Integral, 2, None, closed="left")],
         "hop_length": [None, Interval(Integral, 1, None, closed="left")],
+        "normalize": ["boolean"],
+        "standardize": [StrOptions({"bands", "clip"})],
         "n_iter": [Interval(Integral, 1, None, closed="left")],
         "verbose": ["boolean"],
     }
@@ -112,6 +123,8 @@ class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         n_mels: int = 40,
         n_fft: int | None = None,
         hop_length: int | None = None,
+        normalize: bool = True,
+        standardize: str = "bands",
         n_iter: int = 32,
         verbose: bool = False,
     ):
@@ -122,6 +135,8 @@ class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         self.n_mels = n_mels
         self.n_fft = n_fft
         self.hop_length = hop_length
+        self.normalize = normalize
+        self.standardize = standardize
         self.n_iter = n_iter
         self.verbose = verbose
 
@@ -146,7 +161,9 @@ class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         logmel = self._logmel_spec(self.n_mels)(self._batch(waves))
         self.spectrogram_shape_ = tuple(logmel.shape[1:])
         self.band_mean_ = logmel.mean(axis=(0, 2)).astype(np.float32)
-        self.band_scale_ = np.maximum(logmel.std(axis=(0, 2)), 1e-3).astype(np.float32)
+        self.band_scale_ = np.ones(self.n_mels, dtype=np.float32)
+        centred = self._standardise(logmel).reshape(logmel.shape)
+        self.band_scale_ = np.maximum(centred.std(axis=(0, 2)), 1e-3).astype(np.float32)
         self.autoencoder_ = self._inner().fit(self._standardise(logmel))
         self.n_features_in_ = 1
         return self
@@ -181,22 +198,33 @@ class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
                 f"(first: {moved[0]})",
                 file=sys.stderr,
             )
-        return [resample(w, r, self.sample_rate_) for w, r, _ in clips]
+        waves = [resample(w, r, self.sample_rate_) for w, r, _ in clips]
+        if self.normalize:
+            waves = [w / peak if (peak := np.abs(w).max()) > 0 else w for w in waves]
+        return waves
 
     def _batch(self, waves: list[np.ndarray]) -> np.ndarray:
         return np.stack([fix_length(w, self.n_samples_) for w in waves])
 
     def _standardise(self, logmel: np.ndarray) -> np.ndarray:
-        z = (logmel - self.band_mean_[:, None]) / self.band_scale_[:, None]
+        # Decoding adds band_mean_ back in both modes: the average clip's colour.
+        mean = logmel.mean(axis=2, keepdims=True) if self.standardize == "clip" else None
+        z = (logmel - (self.band_mean_[:, None] if mean is None else mean)) / self.band_scale_[
+            :, None
+        ]
         return z.reshape(len(z), -1).astype(np.float32)
 
     # ------------------------------------------------------------------ inference
+    def waveforms(self, X: Any) -> np.ndarray:
+        """Clips ``X`` as the model hears them, shape (n, n_samples_): mono, resampled,
+        peak-normalised (``normalize``) and centred in ``n_samples_``."""
+        check_is_fitted(self)
+        return self._batch(self._resampled(check_clips(X, self.sample_rate_)))
+
     def spectrograms(self, X: Any) -> np.ndarray:
         """Standardised log-mel spectrograms of clips ``X``, shape (n, n_mels, frames):
         what the autoencoder sees."""
-        check_is_fitted(self)
-        waves = self._resampled(check_clips(X, self.sample_rate_))
-        logmel = self._logmel_spec(self.spectrogram_shape_[0])(self._batch(waves))
+        logmel = self._logmel_spec(self.spectrogram_shape_[0])(self.waveforms(X))
         return self._standardise(logmel).reshape(len(logmel), *self.spectrogram_shape_)
 
     def _features(self, X: Any) -> np.ndarray:
@@ -242,8 +270,7 @@ class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     def spectral_convergence(self, X: Any) -> np.ndarray:
         """Per clip, how far the decoded waveform's STFT magnitude is from the input's
         (centred to ``n_samples_``): ``||S - S_hat|| / ||S||``, lower is better."""
-        check_is_fitted(self)
-        waves = self._batch(self._resampled(check_clips(X, self.sample_rate_)))
+        waves = self.waveforms(X)
         rebuilt = np.stack(self.reconstruct(list(waves)))
         return spectral_convergence(waves, rebuilt, self._logmel_spec(self.spectrogram_shape_[0]))
 
