@@ -55,7 +55,9 @@ def held_out(args: argparse.Namespace, clips, digits, speakers, speaker: str) ->
         max_time=args.max_time,
         random_state=args.seed,
     )
-    model = aekit.AudioAutoencoder(autoencoder=ae, n_mels=40, standardize=args.standardize)
+    model = aekit.AudioAutoencoder(
+        autoencoder=ae, n_mels=40, standardize=args.standardize, augment=tuple(args.augment)
+    )
     start = time.perf_counter()
     model.fit(train_clips)
     seconds, epochs = time.perf_counter() - start, len(model.autoencoder_.history_["epoch"])
@@ -99,6 +101,7 @@ def main() -> None:
     parser.add_argument("--max-time", type=float, default=120.0, help="training budget (s)")
     parser.add_argument("--latent-dim", type=int, default=32)
     parser.add_argument("--standardize", default="clip", choices=["bands", "clip"])
+    parser.add_argument("--augment", type=float, nargs="*", default=[0.85, 0.92, 1.08, 1.15])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", type=Path, default=FSDD)
     parser.add_argument("--out", type=Path, default=Path("fsdd-pairs"), help="WAV pairs go here")

@@ -158,3 +158,18 @@ def test_bad_files(tmp_path):
             aekit.AudioAutoencoder().fit([str(path)])
     with pytest.raises(ValueError, match="without a sample rate"):
         aekit.AudioAutoencoder().fit([tone(440.0)])
+
+
+def test_augment_adds_faster_and_slower_copies(monkeypatch):
+    seen = []
+    fit = aekit.Autoencoder.fit
+    monkeypatch.setattr(aekit.Autoencoder, "fit", lambda self, X: seen.append(X) or fit(self, X))
+    model = aekit.AudioAutoencoder(
+        autoencoder=small(epochs=1), sample_rate=RATE, augment=(0.5, 2.0), standardize="clip"
+    ).fit([tone(400.0), tone(900.0)])
+    assert seen[0].shape == (6, 40 * model.spectrogram_shape_[1])  # 2 clips at 3 speeds
+    # The clips themselves come first, as the model sees them.
+    centred = model.spectrograms([tone(400.0)])[0]
+    np.testing.assert_allclose(seen[0][0].reshape(centred.shape), centred, atol=1e-5)
+    with pytest.raises(ValueError, match="speed factors"):
+        aekit.AudioAutoencoder(sample_rate=RATE, augment=(0.0,)).fit([tone(400.0)])
