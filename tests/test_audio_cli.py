@@ -65,8 +65,10 @@ def test_a_bad_file_stops_the_run_unless_skipped(tmp_path, clips_folder, capsys)
     err = capsys.readouterr().err
     assert "broken.wav: not a readable audio file" in err and "--skip-bad" in err
     assert not model.exists()
-    assert main(["train", str(folder), "-o", str(model), *TRAIN, "--skip-bad"]) == 0
+    extra = ["--skip-bad", "--standardize", "clip", "--augment", "0.9", "1.1"]
+    assert main(["train", str(folder), "-o", str(model), *TRAIN, *extra]) == 0
     assert "skipped 1 unreadable audio file(s)" in capsys.readouterr().err
+    assert aekit.load(model).augment == (0.9, 1.1)
     codes = tmp_path / "codes.npy"
     assert main(["encode", str(model), str(folder), "-o", str(codes), "--skip-bad"]) == 0
     assert np.load(codes).shape == (10, 4)

@@ -109,7 +109,8 @@ _AE_ONLY = ("sparsity_target",)
 _VAE_ONLY = ("beta", "kl_warmup", "free_bits")
 _TEXT_PARAMS = ("tokenizer", "vocab_size", "max_length", "variational", "word_dropout")
 _TEXT_PARAMS += ("synthetic",)
-_AUDIO_PARAMS = ("sample_rate", "duration", "n_mels", "n_fft", "hop_length")
+_AUDIO_PARAMS = ("sample_rate", "duration", "n_mels", "n_fft", "hop_length", "standardize")
+_AUDIO_PARAMS += ("augment",)
 _AUDIO_FLAGS = (*_AUDIO_PARAMS, "skip_bad")
 # What a text model shares with the others; every other image / table flag is refused.
 _TEXT_COMMON = ("latent_dim", "epochs", "batch_size", "learning_rate", "max_time")
@@ -149,6 +150,8 @@ def _audio_estimator(args: argparse.Namespace):
     architecture = args.architecture or "conv"
     inner = _array_estimator(args, "vae" if args.variational else architecture, architecture)
     params = {n: getattr(args, n) for n in _AUDIO_PARAMS if _given(args, n)}
+    if "augment" in params:
+        params["augment"] = tuple(params["augment"])
     return AudioAutoencoder(autoencoder=inner, **params, verbose=inner.verbose)
 
 
@@ -657,6 +660,10 @@ def build_parser() -> argparse.ArgumentParser:
     audio.add_argument("--n-mels", type=int, help="mel bands (default 40)")
     audio.add_argument("--n-fft", type=int, help="FFT window in samples (default ~32 ms)")
     audio.add_argument("--hop-length", type=int, help="samples between frames")
+    audio.add_argument("--standardize", choices=["bands", "clip"], help="default bands")
+    audio.add_argument(
+        "--augment", type=float, nargs="+", metavar="F", help="also learn clips at these speeds"
+    )
     skip_bad(audio)
     p.add_argument(
         "--contamination",

@@ -38,9 +38,9 @@ class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         (giving both with different values is an error).
     autoencoder : Autoencoder or VariationalAutoencoder, default=None
         The (unfitted) model for the spectrograms, cloned at ``fit``; ``None`` means
-        ``Autoencoder(latent_dim, architecture="conv")``. A conv model gets the
-        spectrogram's shape ``(1, n_mels, frames)`` as its ``image_shape``. Its
-        settings are nested parameters (``autoencoder__max_time`` ...).
+        ``Autoencoder(latent_dim, architecture="conv", batch_size=32)``. A conv model
+        gets the spectrogram's shape ``(1, n_mels, frames)`` as its ``image_shape``.
+        Its settings are nested parameters (``autoencoder__max_time`` ...).
     sample_rate : int, default=None
         Rate (Hz) the model works at; clips at other rates are resampled (soxr). Also
         the rate of clips given as bare arrays. ``None``: the most common rate of the
@@ -56,7 +56,7 @@ class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         Samples between frames; ``None``: ``n_fft // 4``.
     normalize : bool, default=True
         Scale each clip to a peak of 1 before anything else: the recording level is
-        not content. Decoded clips then peak near 1 too.
+        not content. Decoded clips are scaled to a peak of 1 too.
     standardize : {"bands", "clip"}, default="bands"
         ``"bands"``: each mel band is standardised with the fit data's mean and
         standard deviation. ``"clip"``: each clip's own mean per band is removed first
@@ -183,7 +183,8 @@ class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     def _inner(self) -> Any:
         if self.autoencoder is None:
             latent = _DEFAULT_LATENT if self.latent_dim is None else self.latent_dim
-            model = Autoencoder(latent, architecture="conv")
+            # A few thousand clips make few steps per epoch at the usual batch of 256.
+            model = Autoencoder(latent, architecture="conv", batch_size=32)
         else:
             model = clone(self.autoencoder)
             inner_latent = model.get_params().get("latent_dim")
@@ -264,7 +265,10 @@ class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             return []
         logmel = z * self.band_scale_[:, None] + self.band_mean_[:, None]
         spec = self._logmel_spec(self.spectrogram_shape_[0])
-        return list(spec.invert(logmel, self.n_samples_, self.n_iter))
+        waves = spec.invert(logmel, self.n_samples_, self.n_iter)
+        if self.normalize:  # the clips were learnt at a peak of 1: give them back so
+            waves /= np.maximum(np.abs(waves).max(axis=1, keepdims=True), 1e-9)
+        return list(waves)
 
     def reconstruct(self, X: Any) -> list[np.ndarray]:
         """``inverse_transform(transform(X))``: each clip through the code and back."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from numbers import Integral, Real
 from pathlib import Path
@@ -12,15 +13,14 @@ import numpy as np
 SUFFIXES = (".wav", ".flac", ".ogg")  # what soundfile reads on every platform
 
 
-def _soundfile():
+def optional(name: str) -> Any:
+    """Import one of the audio extra's packages, or say how to install it."""
     try:
-        import soundfile
+        return importlib.import_module(name)
     except ImportError:  # pragma: no cover - depends on the installation
         raise ImportError(
-            "audio needs the optional 'soundfile' and 'librosa' packages: "
-            "pip install 'aekit[audio]'"
+            f"audio needs the optional package {name!r}: pip install 'aekit[audio]'"
         ) from None
-    return soundfile
 
 
 def read_clip(path: str | os.PathLike) -> tuple[np.ndarray, int]:
@@ -28,7 +28,7 @@ def read_clip(path: str | os.PathLike) -> tuple[np.ndarray, int]:
 
     An unreadable or empty file is a ValueError naming it.
     """
-    soundfile = _soundfile()
+    soundfile = optional("soundfile")
     if not Path(path).is_file():  # libsndfile would only say "System error"
         raise ValueError(f"{path}: no such audio file.")
     try:
@@ -46,7 +46,7 @@ def write_clip(file: Any, wave: np.ndarray, rate: int) -> None:
     (clipped to [-1, 1])."""
     target = os.fspath(file) if isinstance(file, str | os.PathLike) else file
     wave = np.clip(wave, -1.0, 1.0)
-    _soundfile().write(target, wave, int(rate), subtype="PCM_16", format="WAV")
+    optional("soundfile").write(target, wave, int(rate), subtype="PCM_16", format="WAV")
 
 
 def audio_files(folder: str | os.PathLike) -> list[Path]:
@@ -61,9 +61,7 @@ def resample(wave: np.ndarray, rate: int, target: int) -> np.ndarray:
     """``wave`` from ``rate`` to ``target`` Hz (soxr, high quality)."""
     if rate == target:
         return wave
-    import soxr
-
-    return soxr.resample(wave, rate, target).astype(np.float32, copy=False)
+    return optional("soxr").resample(wave, rate, target).astype(np.float32, copy=False)
 
 
 def fix_length(wave: np.ndarray, n: int) -> np.ndarray:

@@ -6,20 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .clips import optional
+
 # Power floor: -80 dB below a full-scale sine keeps digital silence (zero padding)
 # from dominating the spectrogram's range.
 AMIN = 1e-8
-
-
-def _librosa():
-    try:
-        import librosa
-    except ImportError:  # pragma: no cover - depends on the installation
-        raise ImportError(
-            "audio needs the optional 'soundfile' and 'librosa' packages: "
-            "pip install 'aekit[audio]'"
-        ) from None
-    return librosa
 
 
 @dataclass(frozen=True)
@@ -35,7 +26,7 @@ class LogMel:
         return 1 + n_samples // self.hop_length  # centred frames, as librosa.stft makes
 
     def __call__(self, waves: np.ndarray) -> np.ndarray:
-        librosa = _librosa()
+        librosa = optional("librosa")
         mel = librosa.feature.melspectrogram(
             y=np.asarray(waves, dtype=np.float32),
             sr=self.sample_rate,
@@ -48,7 +39,7 @@ class LogMel:
     def invert(self, logmel: np.ndarray, n_samples: int, n_iter: int, seed: int = 0) -> np.ndarray:
         """Waveforms (n, n_samples) whose log-mel spectrograms approximate ``logmel``:
         mel -> linear magnitude by non-negative least squares, then Griffin-Lim phase."""
-        librosa = _librosa()
+        librosa = optional("librosa")
         power = librosa.db_to_power(np.asarray(logmel, dtype=np.float64))
         magnitude = librosa.feature.inverse.mel_to_stft(
             power, sr=self.sample_rate, n_fft=self.n_fft
@@ -65,7 +56,9 @@ class LogMel:
 
     def magnitude(self, waves: np.ndarray) -> np.ndarray:
         return np.abs(
-            _librosa().stft(np.asarray(waves), n_fft=self.n_fft, hop_length=self.hop_length)
+            optional("librosa").stft(
+                np.asarray(waves), n_fft=self.n_fft, hop_length=self.hop_length
+            )
         )
 
 
