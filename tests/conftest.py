@@ -1,5 +1,19 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
+
+# The shared data sets of DESIGN.md live next to the checkout.
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def fsdd() -> Path:
+    """The Free Spoken Digit Dataset folder (skips, saying where it looked, if absent)."""
+    folder = SHARED_DATA / "fsdd"
+    if not any(folder.glob("*.wav")):
+        pytest.skip(f"FSDD clips not found in {folder} (see DESIGN.md, shared data)")
+    return folder
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """AudioAutoencoder: clips -> codes -> clips, on synthetic tones and a few FSDD clips."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,7 +11,6 @@ from aekit.audio.spectrogram import LogMel, spectral_convergence
 pytest.importorskip("librosa")
 
 RATE = 8000
-FSDD = Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"
 FREQS = (300.0, 500.0, 800.0, 1200.0, 1800.0, 2500.0)
 
 
@@ -59,8 +57,8 @@ def test_round_trip_keeps_the_pitch(tones_model):
     assert model.spectral_convergence(clips[:3]).shape == (3,)
 
 
-def test_griffin_lim_inverts_a_log_mel_spectrogram():
-    wave, rate = read_clip(sorted(FSDD.glob("3_jackson_*.wav"))[0])
+def test_griffin_lim_inverts_a_log_mel_spectrogram(fsdd):
+    wave, rate = read_clip(sorted(fsdd.glob("3_jackson_*.wav"))[0])
     spec = LogMel(rate, 256, 64, 40)
     waves = fix_length(wave, 4000)[None]
     rebuilt = spec.invert(spec(waves), 4000, n_iter=32)
@@ -78,8 +76,8 @@ def test_save_load_identity(tmp_path, tones_model):
         np.testing.assert_allclose(a, b, atol=1e-6)  # Griffin-Lim starts from a fixed seed
 
 
-def test_fsdd_files_and_mixed_inputs(tmp_path, capsys):
-    files = sorted(FSDD.glob("*_george_0.wav"))[:4] + sorted(FSDD.glob("*_theo_1.wav"))[:4]
+def test_fsdd_files_and_mixed_inputs(fsdd, capsys):
+    files = sorted(fsdd.glob("*_george_0.wav"))[:4] + sorted(fsdd.glob("*_theo_1.wav"))[:4]
     wave, rate = read_clip(files[0])
     stereo = np.stack([wave, wave], axis=1)
     fast = (np.repeat(wave, 2), 2 * rate)  # a 16 kHz clip: resampled, with a note

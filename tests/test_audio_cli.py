@@ -2,7 +2,6 @@
 
 import json
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,15 +12,14 @@ from aekit.cli import main
 
 pytest.importorskip("librosa")
 
-FSDD = Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"
 TRAIN = ["--model", "audio", "--latent-dim", "4", "--hidden-dims", "8", "--epochs", "3"]
 TRAIN += ["--seed", "0", "--quiet"]
 
 
 @pytest.fixture(scope="module")
-def clips_folder(tmp_path_factory):
+def clips_folder(tmp_path_factory, fsdd):
     folder = tmp_path_factory.mktemp("wavs")
-    for path in sorted(FSDD.glob("*_lucas_2.wav")):
+    for path in sorted(fsdd.glob("*_lucas_2.wav")):
         shutil.copy(path, folder)
     return folder
 

@@ -69,9 +69,9 @@ def test_one_class_detectors_score_tiny_data():
         assert s.shape == (40,) and np.all(np.isfinite(s)) and np.all(s <= 0)
 
 
-def test_audio_script_reads_the_fsdd_names():
+def test_audio_script_reads_the_fsdd_names(fsdd):
     bench = _module("audio_reconstruction")
-    files, digits, speakers = bench.load_fsdd(bench.FSDD)
+    files, digits, speakers = bench.load_fsdd(fsdd)
     assert len(files) == 2500 and set(digits) == set(range(10))
     assert sorted(set(speakers)) == ["george", "jackson", "lucas", "theo", "yweweler"]
     some = digits[::25]
