@@ -1,6 +1,5 @@
 """AudioAutoencoder: clips -> codes -> clips, on synthetic tones and a few FSDD clips."""
 
-
 import numpy as np
 import pytest
 

@@ -44,6 +44,7 @@ def test_torch_is_a_range_in_the_package_and_pinned_for_ci():
         "aekit.variational",
         "aekit.anomaly",
         "aekit.text.autoencoder",
+        "aekit.audio.autoencoder",
         "aekit.text.metrics",
     ],
 )

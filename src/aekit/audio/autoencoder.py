@@ -221,10 +221,11 @@ class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
 
     def _standardise(self, logmel: np.ndarray) -> np.ndarray:
         # Decoding adds band_mean_ back in both modes: the average clip's colour.
-        mean = logmel.mean(axis=2, keepdims=True) if self.standardize == "clip" else None
-        z = (logmel - (self.band_mean_[:, None] if mean is None else mean)) / self.band_scale_[
-            :, None
-        ]
+        if self.standardize == "clip":
+            centre = logmel.mean(axis=2, keepdims=True)
+        else:
+            centre = self.band_mean_[:, None]
+        z = (logmel - centre) / self.band_scale_[:, None]
         return z.reshape(len(z), -1).astype(np.float32)
 
     # ------------------------------------------------------------------ inference
@@ -266,7 +267,7 @@ class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         logmel = z * self.band_scale_[:, None] + self.band_mean_[:, None]
         spec = self._logmel_spec(self.spectrogram_shape_[0])
         waves = spec.invert(logmel, self.n_samples_, self.n_iter)
-        if self.normalize:  # the clips were learnt at a peak of 1: give them back so
+        if self.normalize:  # the clips were learnt at a peak of 1: give them back at 1
             waves /= np.maximum(np.abs(waves).max(axis=1, keepdims=True), 1e-9)
         return list(waves)
 
