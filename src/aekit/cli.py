@@ -472,33 +472,32 @@ def cmd_score(args: argparse.Namespace) -> None:
     print(summary)
 
 
+def _draw(model: Any, args: argparse.Namespace) -> Any:
+    """``args.n`` samples from ``model``; a model that cannot sample is a CLIError."""
+    if args.n < 1:
+        raise CLIError(f"-n must be a positive number of samples; got {args.n}.")
+    try:
+        return model.sample(args.n, random_state=args.seed)
+    except ValueError as exc:
+        raise CLIError(f"{args.model}: {_first_line(exc)}") from None
+
+
 def cmd_sample(args: argparse.Namespace) -> None:
     from .figures import image_shape_of, save_image_grid
 
     model = _load_model(args.model)
-    if _is_audio(model):
-        if args.n < 1:
-            raise CLIError(f"-n must be a positive number of samples; got {args.n}.")
-        try:
-            waves = model.sample(args.n, random_state=args.seed)
-        except ValueError as exc:
-            raise CLIError(f"{args.model}: {_first_line(exc)}") from None
-        _write_clips(args.output, args.force, waves, model.sample_rate_)
+    if _is_audio(model):  # a folder of WAVs, checked as it is written
+        _write_clips(args.output, args.force, _draw(model, args), model.sample_rate_)
         return
     text = _is_text(model)
     out = _check_output(args.output, args.force, (".txt",) if text else (".png", *ARRAY_FORMATS))
-    if args.n < 1:
-        raise CLIError(f"-n must be a positive number of samples; got {args.n}.")
     shape = None if text else image_shape_of(model)
     if out.suffix.lower() == ".png" and shape is None:
         raise CLIError(
             f"{args.model}: its {model.n_features_in_} features are not an image; "
             "write the samples to .npy or .csv instead."
         )
-    try:
-        X = model.sample(args.n, random_state=args.seed)
-    except ValueError as exc:
-        raise CLIError(f"{args.model}: {_first_line(exc)}") from None
+    X = _draw(model, args)
     if text:
         _write_texts(out, X)
     elif out.suffix.lower() == ".png":

@@ -153,6 +153,7 @@ class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         """Learn the spectrogram autoencoder from clips ``X``: a list of file paths,
         1-D arrays (at ``sample_rate``) or ``(array, rate)`` pairs."""
         self._validate_params()
+        inner = self._inner()  # a bad latent_dim is reported before any audio is read
         clips = check_clips(X, self.sample_rate)
         rate = self.sample_rate or Counter(r for _, r, _ in clips).most_common(1)[0][0]
         n_fft = self.n_fft or 2 ** round(math.log2(0.032 * rate))
@@ -172,31 +173,29 @@ class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             waves += [resample(w, rate, max(1, round(rate / factor))) for w in waves[: len(clips)]]
         logmel = self._logmel_spec(self.n_mels)(self._batch(waves))
         self.spectrogram_shape_ = tuple(logmel.shape[1:])
+        if inner.get_params().get("architecture") == "conv":
+            inner.set_params(image_shape=(1, *self.spectrogram_shape_))
         self.band_mean_ = logmel.mean(axis=(0, 2)).astype(np.float32)
-        self.band_scale_ = np.ones(self.n_mels, dtype=np.float32)
-        centred = self._standardise(logmel).reshape(logmel.shape)
+        centred = self._centred(logmel)
         self.band_scale_ = np.maximum(centred.std(axis=(0, 2)), 1e-3).astype(np.float32)
-        self.autoencoder_ = self._inner().fit(self._standardise(logmel))
+        self.autoencoder_ = inner.fit(self._scaled(centred))
         self.n_features_in_ = 1
         return self
 
     def _inner(self) -> Any:
+        """The unfitted spectrogram model: ``autoencoder`` cloned, or the default."""
         if self.autoencoder is None:
             latent = _DEFAULT_LATENT if self.latent_dim is None else self.latent_dim
             # A few thousand clips make few steps per epoch at the usual batch of 256.
-            model = Autoencoder(latent, architecture="conv", batch_size=32)
-        else:
-            model = clone(self.autoencoder)
-            inner_latent = model.get_params().get("latent_dim")
-            if self.latent_dim is not None and self.latent_dim != inner_latent:
-                raise ValueError(
-                    f"latent_dim={self.latent_dim} disagrees with the autoencoder's "
-                    f"latent_dim={inner_latent}: set it in one place."
-                )
-        params = model.get_params()
-        if params.get("architecture") == "conv":
-            model.set_params(image_shape=(1, *self.spectrogram_shape_))
-        if self.verbose and "verbose" in params:
+            return Autoencoder(latent, architecture="conv", batch_size=32, verbose=self.verbose)
+        model = clone(self.autoencoder)
+        inner_latent = model.get_params().get("latent_dim")
+        if self.latent_dim is not None and self.latent_dim != inner_latent:
+            raise ValueError(
+                f"latent_dim={self.latent_dim} disagrees with the autoencoder's "
+                f"latent_dim={inner_latent}: set it in one place."
+            )
+        if self.verbose and "verbose" in model.get_params():
             model.set_params(verbose=True)
         return model
 
@@ -220,12 +219,17 @@ class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         return np.stack([fix_length(w, self.n_samples_) for w in waves])
 
     def _standardise(self, logmel: np.ndarray) -> np.ndarray:
+        """Log-mel dB (n, n_mels, frames) -> the autoencoder's flat input rows."""
+        return self._scaled(self._centred(logmel))
+
+    def _centred(self, logmel: np.ndarray) -> np.ndarray:
         # Decoding adds band_mean_ back in both modes: the average clip's colour.
         if self.standardize == "clip":
-            centre = logmel.mean(axis=2, keepdims=True)
-        else:
-            centre = self.band_mean_[:, None]
-        z = (logmel - centre) / self.band_scale_[:, None]
+            return logmel - logmel.mean(axis=2, keepdims=True)
+        return logmel - self.band_mean_[:, None]
+
+    def _scaled(self, centred: np.ndarray) -> np.ndarray:
+        z = centred / self.band_scale_[:, None]
         return z.reshape(len(z), -1).astype(np.float32)
 
     # ------------------------------------------------------------------ inference

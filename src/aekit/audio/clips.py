@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from ..inputs import as_list
+
 SUFFIXES = (".wav", ".flac", ".ogg")  # what soundfile reads on every platform
 
 
@@ -85,13 +87,7 @@ def check_clips(X: Any, sample_rate: int | None) -> list[tuple[np.ndarray, int, 
         raise ValueError("X must be a list of clips, not a single one: wrap it in a list.")
     if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype != object:
         X = list(X)  # a 2-D array is a batch of equally long clips
-    try:
-        items = list(X)
-    except TypeError:
-        raise ValueError(f"X must be a list of clips; got {type(X).__name__}.") from None
-    if not items:
-        raise ValueError("X holds no clips: at least one is needed.")
-    return [_clip(item, i, sample_rate) for i, item in enumerate(items)]
+    return [_clip(item, i, sample_rate) for i, item in enumerate(as_list(X, "clips"))]
 
 
 def _clip(item: Any, i: int, sample_rate: int | None) -> tuple[np.ndarray, int, str]:

@@ -22,9 +22,6 @@ class LogMel:
     hop_length: int
     n_mels: int
 
-    def frames(self, n_samples: int) -> int:
-        return 1 + n_samples // self.hop_length  # centred frames, as librosa.stft makes
-
     def __call__(self, waves: np.ndarray) -> np.ndarray:
         librosa = optional("librosa")
         mel = librosa.feature.melspectrogram(

@@ -15,6 +15,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..inputs import as_list
 from ..networks import build_network, network_spec, restore_network
 from ..objective import Objective
 from ..training import TRAINING_CONSTRAINTS, TrainSettings, resolve_device, train
@@ -406,12 +407,7 @@ def check_texts(X: Any) -> list[str]:
         raise ValueError("X must be a list of texts, not a single string: wrap it in a list.")
     if isinstance(X, np.ndarray) and X.ndim != 1:
         raise ValueError(f"an array of texts must be 1-D; got shape {X.shape}.")
-    try:
-        texts = list(X)
-    except TypeError:
-        raise ValueError(f"X must be a list of texts; got {type(X).__name__}.") from None
-    if not texts:
-        raise ValueError("X holds no texts: at least one is needed.")
+    texts = as_list(X, "texts")
     for i, text in enumerate(texts):
         if not isinstance(text, str):
             raise ValueError(
