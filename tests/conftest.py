@@ -1,7 +1,10 @@
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")  # figures without a screen
 
 # The shared data sets of DESIGN.md live next to the checkout.
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -508,6 +508,46 @@ def cmd_sample(args: argparse.Namespace) -> None:
     print(f"wrote {len(X)} samples to {out}")
 
 
+def cmd_report(args: argparse.Namespace) -> None:
+    from .report import write_report
+
+    out = _check_output(args.output, args.force, (".html",))
+    model, data = _model_and_data(
+        args.model, args.data, unwrap=False, column=args.column, skip_bad=args.skip_bad
+    )
+    data, labels = _with_labels(args, model, data)
+    with _about(args.data):
+        write_report(out, model, data, labels, data_name=Path(args.data).name)
+    print(f"wrote {out} ({out.stat().st_size / 1024:.0f} kB)")
+
+
+def _with_labels(args: argparse.Namespace, model: Any, data: Any) -> tuple[Any, Any]:
+    """``data`` and the labels ``--labels`` names: a file, a column of DATA (taken out
+    of it), or ``target`` for a built-in data set."""
+    from .data import BUILTIN_LABELS, read_labels, read_texts
+
+    spec = args.labels
+    if spec is None:
+        return data, None
+    if Path(spec).is_file():
+        labels = read_labels(spec)
+    elif _is_text(model) and Path(args.data).suffix.lower() in (".csv", ".tsv"):
+        labels = np.asarray(read_texts(args.data, spec), dtype=object)
+    elif hasattr(data, "columns") and spec in data.columns:
+        labels = data[spec].to_numpy()
+        data = data.drop(columns=[spec])
+    elif args.data in BUILTIN_LABELS and spec == "target":
+        labels = BUILTIN_LABELS[args.data]()
+    else:
+        hint = " (built-in data sets: --labels target)" if args.data in BUILTIN_LABELS else ""
+        raise CLIError(f"--labels {spec}: no such file, and not a column of {args.data}{hint}.")
+    if len(labels) != len(data):
+        raise CLIError(
+            f"--labels {spec}: {len(labels)} labels for {len(data)} samples in {args.data}."
+        )
+    return data, labels
+
+
 def cmd_info(args: argparse.Namespace) -> None:
     from .model_file import read_header
 
@@ -733,6 +773,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="samples.png (image grid), .npy or .csv; .txt for text; a folder for audio",
     )
     p.add_argument("--seed", type=int, default=None, help="reproducible samples")
+    p.add_argument("--force", action="store_true")
+
+    p = add("report", cmd_report, "write a self-contained HTML report on MODEL and DATA")
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("data", metavar="DATA")
+    p.add_argument(
+        "--labels",
+        metavar="COL_OR_FILE",
+        help="classes of DATA: a column of it, a file (.npy .txt .csv), or 'target' for a "
+        "built-in data set",
+    )
+    p.add_argument("--column", help="text models: the text column of a .csv/.tsv")
+    skip_bad(p)
+    p.add_argument("-o", "--output", required=True, help="report.html")
     p.add_argument("--force", action="store_true")
 
     p = add("info", cmd_info, "describe a model file without loading its weights")

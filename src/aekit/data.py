@@ -146,6 +146,39 @@ BUILTIN = {  # data set names the command line accepts as DATA
     "fashion-mnist": lambda: load_fashion_mnist("train")[0],
     "fashion-mnist-test": lambda: load_fashion_mnist("test")[0],
 }
+BUILTIN_LABELS = {  # their classes: `--labels target`
+    "digits": lambda: load_digits()[1],
+    "fashion-mnist": lambda: load_fashion_mnist("train")[1],
+    "fashion-mnist-test": lambda: load_fashion_mnist("test")[1],
+}
+
+
+def read_labels(source: str | os.PathLike) -> np.ndarray:
+    """One label per sample from a file: ``.npy`` (1-D), ``.txt`` (one per line) or a
+    one-column ``.csv`` / ``.tsv`` (with a header)."""
+    import pandas as pd
+
+    path = Path(source)
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        labels = _read_npy(path)
+    elif suffix == ".txt":
+        labels = np.array(_utf8(path.read_bytes(), path).splitlines(), dtype=object)
+    elif suffix in (".csv", ".tsv"):
+        try:
+            frame = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+        except (ValueError, pd.errors.ParserError) as exc:
+            raise DataError(f"{path}: not a readable table ({_summary(exc)}).") from None
+        if frame.shape[1] != 1:
+            raise DataError(
+                f"{path}: a labels table must have one column; it has {frame.shape[1]}."
+            )
+        labels = frame.iloc[:, 0].to_numpy()
+    else:
+        raise DataError(f"{path}: labels come from .npy, .txt, .csv or .tsv files.")
+    if labels.ndim != 1 or len(labels) == 0:
+        raise DataError(f"{path}: labels must be a non-empty 1-D list; got shape {labels.shape}.")
+    return labels
 
 
 def _read_npy(path: Path) -> np.ndarray:

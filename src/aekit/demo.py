@@ -11,8 +11,9 @@ from sklearn.model_selection import train_test_split
 from .autoencoder import Autoencoder
 from .data import load_digits
 from .figures import plot_reconstructions
+from .report import write_report
 
-_OUTPUTS = ("model.aek", "reconstructions.png")
+_OUTPUTS = ("model.aek", "reconstructions.png", "report.html")
 
 
 def _fresh_dir(base: str = "aekit-demo") -> Path:
@@ -33,7 +34,8 @@ def run_demo(
     force: bool = False,
     verbose: bool = False,
 ) -> dict[str, float]:
-    """Train on digits, compare with PCA at the same dimension, write a model and a PNG."""
+    """Train on digits, compare with PCA at the same dimension, write a model, a PNG
+    and an HTML report."""
     out = _fresh_dir() if output_dir is None else Path(output_dir)
     clashes = [out / name for name in _OUTPUTS if (out / name).exists()]
     if clashes and not force:
@@ -41,7 +43,9 @@ def run_demo(
     out.mkdir(parents=True, exist_ok=True)
 
     X, y = load_digits()
-    X_train, X_test = train_test_split(X, test_size=0.25, random_state=seed, stratify=y)
+    X_train, X_test, _, y_test = train_test_split(
+        X, y, test_size=0.25, random_state=seed, stratify=y
+    )
     ae = Autoencoder(
         latent_dim=latent_dim, batch_size=64, max_time=max_time, random_state=seed, verbose=verbose
     ).fit(X_train)
@@ -56,6 +60,7 @@ def run_demo(
         out / "reconstructions.png",
         {"original": X_test[:12], "autoencoder": ae_rec[:12], "PCA": pca_rec[:12]},
     )
+    write_report(out / "report.html", ae, X_test, y_test, data_name="digits (test split)")
     epochs = len(ae.history_["epoch"])
     print(f"digits: {len(X_train)} training and {len(X_test)} test images of 8x8 pixels")
     print(
@@ -64,5 +69,6 @@ def run_demo(
     )
     print(f"PCA, {latent_dim} components:      test MSE {pca_mse:.5f}")
     print(f"the autoencoder's error is {ae_mse / pca_mse:.0%} of PCA's")
-    print(f"wrote {out / 'model.aek'} and {out / 'reconstructions.png'}")
+    written = ", ".join(str(out / name) for name in _OUTPUTS)
+    print(f"wrote {written}")
     return {"autoencoder_mse": ae_mse, "pca_mse": pca_mse}

@@ -22,10 +22,23 @@ def word_accuracy(references: Sequence[str], hypotheses: Sequence[str]) -> float
     _check_pairs(references, hypotheses)
     matches = total = 0
     for ref, hyp in zip(references, hypotheses, strict=True):
-        r, h = _words(ref), _words(hyp)
-        matches += sum(a == b for a, b in zip(r, h, strict=False))
-        total += max(len(r), len(h))
+        marks = word_matches(ref, hyp)
+        matches += sum(same for _, same in marks)
+        total += max(len(marks), len(_words(ref)))
     return matches / total if total else 1.0
+
+
+def word_matches(reference: str, hypothesis: str) -> list[tuple[str, bool]]:
+    """The hypothesis's words, each with whether it equals the reference's word at the
+    same position (the comparison :func:`word_accuracy` counts).
+
+    Examples
+    --------
+    >>> word_matches("really need chipotle today", "really need chiple")
+    [('really', True), ('need', True), ('chiple', False)]
+    """
+    r, h = _words(reference), _words(hypothesis)
+    return [(word, i < len(r) and r[i] == word) for i, word in enumerate(h)]
 
 
 def exact_match(references: Sequence[str], hypotheses: Sequence[str]) -> float:
