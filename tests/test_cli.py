@@ -135,8 +135,22 @@ def test_demo_writes_model_and_png(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "PCA" in text and "test MSE" in text
     assert (out / "reconstructions.png").read_bytes()[:4] == b"\x89PNG"
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "aekit report: Autoencoder on digits" in report and "label accuracy" in report
     assert aekit.load(out / "model.aek").latent_dim == 8
     assert main(["demo", "-o", str(out), "--max-time", "1", "--quiet"]) == 2  # no silent overwrite
+
+
+def test_progress_bar_on_request_and_quiet_otherwise(tmp_path, capsys):
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).random((60, 4)))
+    base = ["train", str(tmp_path / "x.npy"), "--epochs", "3", "--latent-dim", "2"]
+    assert main([*base, "-o", str(tmp_path / "a.aek"), "--verbose", "--max-time", "60"]) == 0
+    bar = capsys.readouterr().err
+    assert all(f"{key}=" in bar for key in ("epoch", "loss", "val_loss", "time_left")), bar
+    assert main([*base, "-o", str(tmp_path / "b.aek")]) == 0  # stderr is not a terminal
+    assert capsys.readouterr().err == ""
+    assert main([*base, "-o", str(tmp_path / "c.aek"), "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_console_script_runs_as_a_subprocess(tmp_path):

@@ -46,6 +46,8 @@ def test_torch_is_a_range_in_the_package_and_pinned_for_ci():
         "aekit.text.autoencoder",
         "aekit.audio.autoencoder",
         "aekit.text.metrics",
+        *(f"aekit.plotting.{name}" for name in ("reconstruction", "latent", "history")),
+        *(f"aekit.plotting.{name}" for name in ("generative", "anomaly", "text", "audio")),
     ],
 )
 def test_docstring_examples_run(module):
