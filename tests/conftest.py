@@ -35,3 +35,16 @@ def table_data():
     base = rng.normal(size=(150, 4))
     X = np.hstack([base, base @ rng.normal(size=(4, 4))]) * np.array([1, 10, 100, 1000] * 2)
     return X + 50.0
+
+
+@pytest.fixture(scope="session")
+def tiny_audio():
+    """A barely trained AudioAutoencoder on three 8 kHz tones, and the tones."""
+    pytest.importorskip("librosa")
+    import aekit
+
+    rate = 8000
+    t = np.arange(2000) / rate
+    clips = [(0.5 * np.sin(2 * np.pi * f * t)).astype(np.float32) for f in (300, 900, 1500)]
+    inner = aekit.Autoencoder(2, architecture="conv", hidden_dims=(4, 8), epochs=2, random_state=0)
+    return aekit.AudioAutoencoder(autoencoder=inner, sample_rate=rate).fit(clips * 2), clips

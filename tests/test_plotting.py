@@ -194,13 +194,8 @@ def test_spectrograms_keep_their_values():
     np.testing.assert_allclose(picture[11:, :6], S[0][::-1] + 1)
 
 
-def test_spectrograms_from_an_audio_model():
-    pytest.importorskip("librosa")
-    rate = 8000
-    t = np.arange(2000) / rate
-    clips = [(0.5 * np.sin(2 * np.pi * f * t)).astype(np.float32) for f in (300, 900, 1500)]
-    inner = aekit.Autoencoder(2, architecture="conv", hidden_dims=(4, 8), epochs=2)
-    model = aekit.AudioAutoencoder(autoencoder=inner, sample_rate=rate).fit(clips * 2)
+def test_spectrograms_from_an_audio_model(tiny_audio):
+    model, clips = tiny_audio
     display = SpectrogramDisplay.from_estimator(model, clips, n_samples=2, ax=new_ax())
     assert np.asarray(display.originals).shape == (2, *model.spectrogram_shape_)
 

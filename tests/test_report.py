@@ -69,13 +69,8 @@ def test_text_report_escapes_and_marks_words():
     assert "Reconstructions" in section_titles(html)
 
 
-def test_audio_report_inlines_players():
-    pytest.importorskip("librosa")
-    rate = 8000
-    t = np.arange(2000) / rate
-    clips = [(0.5 * np.sin(2 * np.pi * f * t)).astype(np.float32) for f in (300, 900, 1500)]
-    inner = aekit.Autoencoder(2, architecture="conv", hidden_dims=(4, 8), epochs=2)
-    model = aekit.AudioAutoencoder(autoencoder=inner, sample_rate=rate).fit(clips * 2)
+def test_audio_report_inlines_players(tiny_audio):
+    model, clips = tiny_audio
     html = build_report(model, clips)
     tags = check_report(html)
     assert tags.count("audio") == 6 and html.count("data:audio/wav;base64,") == 6

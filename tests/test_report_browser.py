@@ -61,7 +61,7 @@ def test_the_checker_sees_errors_and_failed_requests(browser, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory):
+def reports(tmp_path_factory, request):
     folder = tmp_path_factory.mktemp("reports")
     X, y = load_digits()
     X, y = X[:400], y[:400]
@@ -76,11 +76,7 @@ def reports(tmp_path_factory):
                                  validation_fraction=0, random_state=0).fit(posts)  # fmt: skip
     made["text"] = write_report(folder / "text.html", text, posts, [0, 1, 2, 3] * 5)
     if find_spec("librosa") is not None:  # the audio extra
-        rate = 8000
-        t = np.arange(2000) / rate
-        clips = [(0.5 * np.sin(2 * np.pi * f * t)).astype(np.float32) for f in (300, 900, 1500)]
-        inner = aekit.Autoencoder(2, architecture="conv", hidden_dims=(4, 8), epochs=2)
-        audio = aekit.AudioAutoencoder(autoencoder=inner, sample_rate=rate).fit(clips * 2)
+        audio, clips = request.getfixturevalue("tiny_audio")
         made["audio"] = write_report(folder / "audio.html", audio, clips)
     return made
 

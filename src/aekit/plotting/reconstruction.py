@@ -67,14 +67,16 @@ class ReconstructionDisplay:
     def from_estimator(
         cls, estimator: Any, X: Any, *, n_samples: int = 8, ax: Any = None
     ) -> ReconstructionDisplay:
-        """Reconstruct the first ``n_samples`` rows of ``X`` with a fitted autoencoder
-        (or anomaly detector) and plot them."""
+        """Reconstruct ``X`` with a fitted autoencoder (or anomaly detector) and plot
+        it: the first ``n_samples`` images, or the errors over all rows of a table."""
         model = autoencoder_of(estimator)
-        rows = X.iloc[:n_samples] if hasattr(X, "iloc") else np.asarray(X)[:n_samples]
+        shape = pictures_shape(model)
+        rows = X if hasattr(X, "iloc") else np.asarray(X)
+        if shape is not None:
+            rows = rows[:n_samples]
         if len(rows) == 0:
             raise ValueError("X is empty: there is nothing to reconstruct.")
         rebuilt = model.inverse_transform(model.transform(rows))
-        shape = pictures_shape(model)
         names = list(model.feature_names_in_) if hasattr(model, "feature_names_in_") else None
         display = cls(rows, rebuilt, image_shape=shape, feature_names=names)
         return display.plot(ax=ax)
