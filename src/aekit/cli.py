@@ -10,6 +10,7 @@ import argparse
 import io
 import json
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -797,6 +798,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+
+    def one_line(message, category, *rest, **kw) -> str:  # not Python's file:line form
+        return f"aekit {args.verb}: warning: {message}\n"
+
+    python_format, warnings.formatwarning = warnings.formatwarning, one_line
     try:
         args.func(args)
     except (CLIError, ValueError, OSError) as exc:
@@ -808,6 +814,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"aekit {args.verb}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.formatwarning = python_format
     return 0
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -29,14 +30,21 @@ def escape(value: Any) -> str:
 
 def page(title: str, subtitle: str, sections: Sequence[tuple[str, str]]) -> str:
     """The whole document: ``sections`` are (heading, inner HTML) pairs."""
-    body = "\n".join(f"<section><h2>{escape(h)}</h2>\n{inner}\n</section>" for h, inner in sections)
+    ids = [re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-") for heading, _ in sections]
+    nav = " · ".join(
+        f'<a href="#{i}">{escape(h)}</a>' for i, (h, _) in zip(ids, sections, strict=True)
+    )
+    body = "\n".join(
+        f'<section id="{i}"><h2>{escape(h)}</h2>\n{inner}\n</section>'
+        for i, (h, inner) in zip(ids, sections, strict=True)
+    )
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{escape(title)}</title>\n"
         # An empty icon: otherwise a browser asks the server for /favicon.ico.
         '<link rel="icon" href="data:,">\n'
         f"<style>{_STYLE}</style>\n</head>\n<body>\n<h1>{escape(title)}</h1>\n"
-        f'<p class="note">{escape(subtitle)}</p>\n{body}\n</body>\n</html>\n'
+        f'<p class="note">{escape(subtitle)}</p>\n<nav>{nav}</nav>\n{body}\n</body>\n</html>\n'
     )
 
 
