@@ -549,6 +549,20 @@ def _with_labels(args: argparse.Namespace, model: Any, data: Any) -> tuple[Any, 
     return data, labels
 
 
+def cmd_export(args: argparse.Namespace) -> None:
+    from .export import check_exportable, export_onnx
+
+    model = _load_model(args.model, unwrap=False)
+    try:
+        check_exportable(model)
+    except ValueError as exc:
+        raise CLIError(f"{args.model}: {_first_line(exc)}") from None
+    if Path(args.output).is_file():
+        raise CLIError(f"{args.output} is a file; -o names a folder for the two .onnx files.")
+    paths = export_onnx(model, args.output, force=args.force)
+    print(f"wrote {paths[0]} and {paths[1]} (batch size free)")
+
+
 def cmd_info(args: argparse.Namespace) -> None:
     from .model_file import read_header
 
@@ -789,6 +803,11 @@ def build_parser() -> argparse.ArgumentParser:
     skip_bad(p)
     p.add_argument("-o", "--output", required=True, help="report.html")
     p.add_argument("--force", action="store_true")
+
+    p = add("export", cmd_export, "write MODEL as encoder.onnx and decoder.onnx")
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the files")
+    p.add_argument("--force", action="store_true", help="replace existing .onnx files")
 
     p = add("info", cmd_info, "describe a model file without loading its weights")
     p.add_argument("model", metavar="MODEL")
