@@ -431,7 +431,8 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         out = []
         with torch.inference_mode():
             for start in range(0, len(X), _INFERENCE_BATCH):
-                xb = torch.from_numpy(np.ascontiguousarray(X[start : start + _INFERENCE_BATCH]))
+                # A copy: rows of a read-only memory map cannot back a tensor.
+                xb = torch.from_numpy(np.array(X[start : start + _INFERENCE_BATCH], order="C"))
                 out.append(fn(xb.to(device)).cpu().numpy())
         return np.concatenate(out) if out else np.empty((0, 0), np.float32)
 
@@ -441,28 +442,40 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         Float32 input gives float32 codes; anything else gives float64.
         """
         check_is_fitted(self)
-        X, _ = self._check_input(X, reset=False)
         objective = self._objective()
-        Z = self._map(lambda xb: objective.encode(self.network_, xb), self.scaling_.transform(X))
-        return Z.astype(_out_dtype(X), copy=False)
+
+        def encode(block: Any) -> np.ndarray:
+            X, _ = self._check_input(block, reset=False)
+            Z = self._map(
+                lambda xb: objective.encode(self.network_, xb), self.scaling_.transform(X)
+            )
+            return Z.astype(_out_dtype(X), copy=False)
+
+        return _blockwise(encode, X)
 
     def inverse_transform(self, Z: Any) -> np.ndarray:
         """Decode codes back to data in the original units and shape."""
         check_is_fitted(self)
-        Z = check_array(Z, dtype=[np.float32, np.float64])
-        if Z.shape[1] != self.latent_dim:
-            raise ValueError(
-                f"codes have {Z.shape[1]} columns but this autoencoder's latent_dim is "
-                f"{self.latent_dim}."
-            )
         objective = self._objective()
-        out = self._map(lambda z: objective.output(self.network_.decode(z)), Z.astype(np.float32))
-        if self.table_ is not None:
-            return self.table_.inverse_transform(out)
-        X = self.scaling_.inverse_transform(out, dtype=_out_dtype(Z))
-        if self.input_shape_ is not None:
-            X = X.reshape(len(X), *self.input_shape_)
-        return X
+
+        def decode(block: Any) -> Any:
+            Z = check_array(block, dtype=[np.float32, np.float64])
+            if Z.shape[1] != self.latent_dim:
+                raise ValueError(
+                    f"codes have {Z.shape[1]} columns but this autoencoder's latent_dim is "
+                    f"{self.latent_dim}."
+                )
+            out = self._map(
+                lambda z: objective.output(self.network_.decode(z)), Z.astype(np.float32)
+            )
+            if self.table_ is not None:
+                return self.table_.inverse_transform(out)
+            X = self.scaling_.inverse_transform(out, dtype=_out_dtype(Z))
+            if self.input_shape_ is not None:
+                X = X.reshape(len(X), *self.input_shape_)
+            return X
+
+        return _blockwise(decode, Z)
 
     def reconstruction_error(self, X: Any, *, window: int = 1) -> np.ndarray:
         """Mean squared reconstruction error of each sample, shape (n_samples,).
@@ -603,6 +616,21 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         self.history_ = state["history"]
         self.training_time_ = state["training_time"]
         self.network_ = restore_network(state["network"], tensors, self.device)
+
+
+def _blockwise(fn: Any, X: Any) -> Any:
+    """``fn`` over blocks of rows of ``X``, joined: a memory-mapped array is read a block
+    at a time instead of being copied (and converted) whole."""
+    from .streaming import row_blocks
+
+    parts = [fn(block) for block in row_blocks(X)]
+    if len(parts) == 1:
+        return parts[0]
+    if hasattr(parts[0], "columns"):
+        import pandas as pd
+
+        return pd.concat(parts, ignore_index=True)
+    return np.concatenate(parts)
 
 
 def _to_tensor(X: np.ndarray) -> torch.Tensor:

@@ -321,18 +321,38 @@ def _model_and_data(
     return model, _read(source, model, column, skip_bad)
 
 
-def _apply(
-    model_path: str, source: str, method: str, column: str | None, skip_bad: bool = False
-) -> tuple[Any, Any]:
-    """Load a model and run one of its methods on the data in ``source``."""
-    model, data = _model_and_data(model_path, source, column=column, skip_bad=skip_bad)
+def _streams(model: Any, source: str, out: Path) -> bool:
+    """Whether ``.npy`` in and out can go a block of rows at a time (any size of file)."""
+    plain = not (_is_text(model) or _is_audio(model)) and getattr(model, "table_", None) is None
+    return plain and source.lower().endswith(".npy") and out.suffix.lower() == ".npy"
+
+
+def _stream(model: Any, method: str, source: str, out: Path, row_shape: tuple[int, ...]) -> int:
+    """``model.method`` over the rows of the ``.npy`` file ``source`` into ``out``, a
+    block at a time, in constant memory; the number of rows."""
+    from .streaming import npy_layout, npy_writer, read_npy_blocks
+
     with _about(source):
-        return model, getattr(model, method)(data)
+        shape, dtype, _ = npy_layout(source)
+        if shape[0] == 0:
+            raise CLIError(f"{source}: the array has no rows.")
+        out_dtype = np.float32 if dtype == np.float32 else np.float64
+        with npy_writer(out, (shape[0], *row_shape), out_dtype) as write:
+            for block in read_npy_blocks(source):
+                write(getattr(model, method)(block))
+    return shape[0]
 
 
 def cmd_encode(args: argparse.Namespace) -> None:
     out = _check_output(args.output, args.force, ARRAY_FORMATS)
-    model, codes = _apply(args.model, args.data, "transform", args.column, args.skip_bad)
+    model = _load_model(args.model)
+    if _streams(model, args.data, out) and args.column is None and not args.skip_bad:
+        n = _stream(model, "transform", args.data, out, (model.latent_dim,))
+        print(f"wrote {n} codes of width {model.latent_dim} to {out}")
+        return
+    data = _read(args.data, model, args.column, args.skip_bad)
+    with _about(args.data):
+        codes = model.transform(data)
     _write_array(out, codes, list(model.get_feature_names_out()))
     print(f"wrote {codes.shape[0]} codes of width {codes.shape[1]} to {out}")
 
@@ -354,6 +374,11 @@ def cmd_decode(args: argparse.Namespace) -> None:
         _write_clips(args.output, args.force, waves, model.sample_rate_)
         return
     out = _check_output(args.output, args.force, ARRAY_FORMATS)
+    if _streams(model, args.codes, out):
+        shape = tuple(model.input_shape_ or (model.n_features_in_,))
+        n = _stream(model, "inverse_transform", args.codes, out, shape)
+        print(f"wrote {n} reconstructions to {out}")
+        return
     codes = read_data(args.codes)
     if out.suffix.lower() != ".csv" and getattr(model, "table_", None) is not None:
         raise CLIError(f"{args.model} rebuilds a table with categorical columns: write .csv.")
