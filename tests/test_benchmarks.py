@@ -77,3 +77,11 @@ def test_audio_script_reads_the_fsdd_names(fsdd):
     some = digits[::25]
     codes = np.eye(10)[some]
     assert bench.digit_accuracy(codes, some, codes, some) == 1.0
+
+
+def test_streaming_script_writes_and_reads_its_array(tmp_path):
+    bench = _module("streaming_encode")
+    bench.make_big(tmp_path / "big.npy", 120)
+    big = np.load(tmp_path / "big.npy")
+    assert big.shape == (120, bench.FEATURES) and 0 <= big.min() and big.max() <= 1
+    assert bench.peak_rss_mb("\tMaximum resident set size (kbytes): 2048\n") == 2.0

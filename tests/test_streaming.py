@@ -4,6 +4,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 import aekit
 from aekit import streaming
@@ -90,3 +91,47 @@ def test_npy_writer_needs_every_row(tmp_path):
     np.save(tmp_path / "f.npy", np.asfortranarray(np.zeros((3, 4))))
     with pytest.raises(DataError, match="C-ordered"):
         streaming.npy_layout(tmp_path / "f.npy")
+
+
+def test_fit_on_a_memory_map_keeps_the_rows_on_disk(tmp_path, tiny_blocks, monkeypatch):
+    import aekit.autoencoder as module
+
+    rng = np.random.default_rng(0)
+    X = (rng.normal(size=(300, 2)) @ rng.normal(size=(2, 64)) * 5 + 20).astype(np.float32)
+    np.save(tmp_path / "x.npy", X)
+    mapped = np.load(tmp_path / "x.npy", mmap_mode="r")
+    in_memory = aekit.Autoencoder(latent_dim=2, epochs=30, random_state=0).fit(X)
+
+    def no_copy(_):
+        raise AssertionError("the memory-mapped training set was copied into memory")
+
+    monkeypatch.setattr(module, "_to_tensor", no_copy)
+    streamed = aekit.Autoencoder(latent_dim=2, epochs=30, random_state=0).fit(mapped)
+    # Same scaling from block statistics; a model as good as the in-memory one.
+    np.testing.assert_allclose(streamed.scaling_.mean, in_memory.scaling_.mean, rtol=1e-9)
+    np.testing.assert_allclose(streamed.scaling_.scale, in_memory.scaling_.scale, rtol=1e-9)
+    assert np.isfinite(streamed.history_["val_loss"]).all()
+    errors = [m.reconstruction_error(X).mean() for m in (streamed, in_memory)]
+    assert errors[0] < 2 * errors[1] and errors[0] < 0.1 * X.var()
+
+
+def test_local_batches_cover_every_row_once():
+    plan = streaming.local_batches(window=10)(95, 8, torch.Generator().manual_seed(0))
+    order = torch.cat(plan)
+    assert sorted(order.tolist()) == list(range(95)) and max(len(b) for b in plan) == 8
+    # Each window of ten neighbouring rows is read as one run, the windows shuffled.
+    windows = [int(i) // 10 for i in order]
+    runs = [w for k, w in enumerate(windows) if k == 0 or windows[k - 1] != w]
+    assert sorted(runs) == list(range(10)) and runs != sorted(runs)
+
+
+def test_cli_trains_a_large_npy_from_disk(tmp_path, monkeypatch):
+    import aekit.data
+
+    monkeypatch.setattr(aekit.data, "MMAP_BYTES", 0)  # every .npy counts as large
+    X = np.random.default_rng(0).random((80, 6)).astype(np.float32)
+    np.save(tmp_path / "x.npy", X)
+    assert isinstance(aekit.data.read_data(tmp_path / "x.npy"), np.memmap)
+    args = ["--epochs", "2", "--latent-dim", "2", "--seed", "0", "--quiet"]
+    assert main(["train", str(tmp_path / "x.npy"), "-o", str(tmp_path / "m.aek"), *args]) == 0
+    assert aekit.load(tmp_path / "m.aek").transform(X).shape == (80, 2)

@@ -18,10 +18,19 @@ from .corruption import NOISE_TYPES, check_noise
 from .networks import ACTIVATIONS, build_network, network_spec, restore_network
 from .objective import BOTTLENECKS, Objective
 from .scaling import Scaling
+from .streaming import MappedRows, local_batches
 from .tables import TableEncoding, is_mixed
-from .training import TRAINING_CONSTRAINTS, TrainSettings, resolve_device, train
+from .training import (
+    TRAINING_CONSTRAINTS,
+    TrainSettings,
+    resolve_device,
+    shuffled_batches,
+    train,
+)
 
 _INFERENCE_BATCH = 4096
+# Rows of a memory-mapped training set held out for validation are read into memory.
+_MAX_STREAMED_VALIDATION = 50_000
 
 
 class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -205,7 +214,11 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features), or image arrays
-            Training data; a DataFrame's column names are remembered.
+            Training data; a DataFrame's column names are remembered. A memory-mapped
+            float array (``np.load(path, mmap_mode="r")``) stays on disk: statistics
+            are taken a block at a time, batches are read as training needs them
+            (neighbouring rows, windows in random order) and at most 50,000
+            validation rows are read into memory.
         y : ignored
 
         Returns
@@ -220,6 +233,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             self._validate_params()
             self._check_settings()
             table = self._fit_table(X)
+            streamed = table is None and isinstance(X, np.memmap)
             if table is None:
                 X, sample_shape = self._check_input(X, reset=True)
             else:  # already standardised and one-hot encoded
@@ -249,7 +263,10 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         self.table_ = table
         self.loss_ = "table" if table is not None else self._resolve_loss(scaling)
 
-        data = _to_tensor(scaling.transform(X))
+        if streamed:  # rows stay on disk; batches are read as training needs them
+            data = MappedRows(X, scaling)
+        else:
+            data = _to_tensor(scaling.transform(X))
         train_x, val_x = self._split(data, rng)
         train_x = train_x.to(device)
         with torch.random.fork_rng(devices=[]):
@@ -275,7 +292,8 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         noise_range = {}
         if scaling.mode != "unit" and self.noise_type == "salt_pepper" and self.noise > 0:
             # Salt and pepper are the data's extremes in network space (0 and 1 for unit data).
-            noise_range = {"noise_low": train_x.amin(dim=0), "noise_high": train_x.amax(dim=0)}
+            low, high = _column_range(train_x)
+            noise_range = {"noise_low": low, "noise_high": high}
         objective = self._objective(
             generator=torch.Generator(device=device).manual_seed(seed + 1),  # not the shuffle's
             **noise_range,
@@ -288,15 +306,19 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             None if val_x is None else val_x.to(device),
             settings=settings,
             generator=torch.Generator().manual_seed(seed),
+            batches=local_batches() if streamed else shuffled_batches,
         )
         self.training_time_ = time.perf_counter() - train_start
         return self
 
-    def _split(self, data: torch.Tensor, rng: np.random.RandomState):
+    def _split(self, data: torch.Tensor | MappedRows, rng: np.random.RandomState):
         n_val = int(math.floor(self.validation_fraction * len(data)))
         if n_val < 1 or len(data) - n_val < 1:
             return data, None
         order = torch.from_numpy(rng.permutation(len(data)))
+        if isinstance(data, MappedRows):  # the validation rows are read into memory
+            held = order[: min(n_val, _MAX_STREAMED_VALIDATION)]
+            return data.subset(order[n_val:].numpy()), data[held]
         return data[order[n_val:]], data[order[:n_val]]
 
     # ------------------------------------------------------------------ variants
@@ -631,6 +653,16 @@ def _blockwise(fn: Any, X: Any) -> Any:
 
         return pd.concat(parts, ignore_index=True)
     return np.concatenate(parts)
+
+
+def _column_range(rows: torch.Tensor | MappedRows) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-feature minimum and maximum of training rows, in blocks when they are on disk."""
+    if isinstance(rows, torch.Tensor):
+        return rows.amin(dim=0), rows.amax(dim=0)
+    step = 65_536
+    parts = [rows[start : start + step] for start in range(0, len(rows), step)]
+    low = torch.stack([p.amin(dim=0) for p in parts]).amin(dim=0)
+    return low, torch.stack([p.amax(dim=0) for p in parts]).amax(dim=0)
 
 
 def _to_tensor(X: np.ndarray) -> torch.Tensor:

@@ -181,9 +181,14 @@ def read_labels(source: str | os.PathLike) -> np.ndarray:
     return labels
 
 
+# A .npy larger than this is memory-mapped: training reads it from disk (Autoencoder.fit).
+MMAP_BYTES = 1 << 30
+
+
 def _read_npy(path: Path) -> np.ndarray:
     try:
-        return np.load(path, allow_pickle=False)
+        mmap = "r" if path.stat().st_size > MMAP_BYTES else None
+        return np.load(path, allow_pickle=False, mmap_mode=mmap)
     except (ValueError, OSError, EOFError) as exc:
         raise DataError(f"{path}: not a readable .npy array ({exc}).") from None
 

@@ -23,9 +23,7 @@ class Scaling:
         lo, hi = float(X.min()), float(X.max())
         if lo >= 0.0 and hi <= 1.0:
             return cls("unit", np.zeros(1), np.ones(1))
-        axis = 0 if per_feature else None
-        mean = np.atleast_1d(X.mean(axis=axis, dtype=np.float64))
-        scale = np.atleast_1d(X.std(axis=axis, dtype=np.float64))
+        mean, scale = _mean_std(X, per_feature)
         # Constant features carry no information to standardise; leave them centred.
         scale[scale < 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0
         return cls("standard", mean, scale)
@@ -46,3 +44,29 @@ class Scaling:
         if self.mode == "unit":
             return X
         return (X * self.scale + self.mean).astype(dtype, copy=False)
+
+
+def _mean_std(X: np.ndarray, per_feature: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation (per feature, or of everything) as 1-D float64
+    arrays, a block of rows at a time: a memory-mapped array is never copied whole."""
+    from .streaming import row_blocks
+
+    axis = 0 if per_feature else None
+    blocks = list(row_blocks(X))
+    if len(blocks) == 1:
+        return (
+            np.atleast_1d(X.mean(axis=axis, dtype=np.float64)),
+            np.atleast_1d(X.std(axis=axis, dtype=np.float64)),
+        )
+    n, mean, m2 = 0, 0.0, 0.0
+    for block in blocks:  # Chan et al.'s pairwise update of count, mean and squares
+        b = np.asarray(block, dtype=np.float64)
+        nb = b.shape[0] if per_feature else b.size
+        mb = b.mean(axis=axis)
+        m2b = np.square(b - mb).sum(axis=axis)
+        delta = mb - mean
+        total = n + nb
+        mean = mean + delta * (nb / total)
+        m2 = m2 + m2b + np.square(delta) * (n * nb / total)
+        n = total
+    return np.atleast_1d(mean), np.atleast_1d(np.sqrt(m2 / n))

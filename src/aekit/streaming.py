@@ -8,6 +8,7 @@ temporary file renamed into place at the end.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from .data import DataError
 from .model_file import atomic_writer
@@ -99,3 +101,53 @@ def npy_writer(path: str | os.PathLike, shape: tuple[int, ...], dtype: Any) -> I
         yield write
         if written != shape[0]:
             raise ValueError(f"{written} rows written to {path}, expected {shape[0]}")
+
+
+class MappedRows:
+    """Training rows left on disk: a memory-mapped array read a batch at a time.
+
+    Stands in for the tensor of training data in :func:`aekit.training.train`:
+    ``rows[index]`` gathers those rows (ids into ``rows``), scales them and returns a
+    float32 tensor on ``device``; only the batches in flight are in memory.
+    """
+
+    def __init__(self, X: np.ndarray, scaling: Any, device: Any = "cpu", ids: Any = None):
+        self.X = X
+        self.scaling = scaling
+        self.device = torch.device(device)
+        # Sorted, so a window of neighbouring ids is a stretch of the file.
+        self.ids = np.arange(len(X)) if ids is None else np.sort(np.asarray(ids))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index: Any) -> torch.Tensor:
+        if isinstance(index, slice):
+            picked = self.ids[index]
+        else:
+            picked = np.sort(self.ids[torch.as_tensor(index).cpu().numpy()])
+        rows = self.scaling.transform(np.asarray(self.X[picked]).reshape(len(picked), -1))
+        return torch.from_numpy(np.array(rows, dtype=np.float32, order="C")).to(self.device)
+
+    def to(self, device: Any) -> MappedRows:
+        return MappedRows(self.X, self.scaling, device, self.ids)
+
+    def subset(self, index: Any) -> MappedRows:
+        """The rows at positions ``index`` (of this set), still on disk."""
+        return MappedRows(self.X, self.scaling, self.device, self.ids[np.asarray(index)])
+
+
+def local_batches(window: int = 4096):
+    """A batch plan for rows on disk: windows of ``window`` neighbouring rows in random
+    order, each shuffled within, cut into batches, so reads stay close together while
+    every epoch still mixes the data."""
+
+    def plan(n: int, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:
+        starts = torch.randperm(math.ceil(n / window), generator=generator) * window
+        order = []
+        for start in starts.tolist():
+            size = min(window, n - start)
+            order.append(start + torch.randperm(size, generator=generator))
+        return list(torch.cat(order).split(batch_size))
+
+    return plan
