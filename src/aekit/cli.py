@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from . import __version__
+from . import __version__, distributed
 
 
 class CLIError(Exception):
@@ -224,7 +224,10 @@ def cmd_train(args: argparse.Namespace) -> None:
     X = _read(args.data, model, args.column, skip_bad=args.skip_bad)
     with _about(args.data):
         model.fit(X)
-    model.save(out)
+    model.save(out)  # rank 0 only, under torchrun
+    distributed.barrier()  # the other ranks wait for the file, then end quietly
+    if not distributed.is_main():
+        return
     fitted = _autoencoder_of(model)
     h = fitted.history_
     print(

@@ -139,8 +139,15 @@ def atomic_writer(path: str | os.PathLike) -> Iterator[BinaryIO]:
 
 
 def save(estimator: Any, path: str | os.PathLike) -> None:
-    """Save a fitted estimator to ``path`` (see the module docstring for the layout)."""
+    """Save a fitted estimator to ``path`` (see the module docstring for the layout).
+
+    In a torchrun job only rank 0 writes; the other ranks hold the same model.
+    """
     from . import __version__
+    from .distributed import is_main
+
+    if not is_main():
+        return
 
     state, tensors = estimator._file_state()
     header = {

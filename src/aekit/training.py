@@ -17,11 +17,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Integral, Real
+from typing import Any
 
 import torch
 from sklearn.utils._param_validation import Interval
 from torch import nn
 from tqdm.auto import tqdm
+
+from . import distributed
 
 # loss_fn(module, batch, progress): progress runs from 0 to 1 over the run (for warm-ups
 # such as a VAE's KL weight); evaluation passes 1. The module's train/eval mode tells
@@ -69,6 +72,10 @@ TRAINING_CONSTRAINTS: dict[str, list] = {
 def resolve_device(device: str) -> torch.device:
     """Map ``"auto"`` to CUDA when present, else CPU; check an explicit choice exists here."""
     if device == "auto":
+        # Under torchrun each process takes the GPU of its local rank.
+        local = distributed.local_device()
+        if local is not None:
+            return torch.device(local)
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         resolved = torch.device(device)
@@ -116,6 +123,20 @@ def evaluate(module: nn.Module, loss_fn: LossFn, X: torch.Tensor, batch_size: in
     return float(total) / len(X)
 
 
+def _shard_step(
+    ddp: nn.Module, X: torch.Tensor, index: torch.Tensor, progress: float, ranks: Any
+) -> tuple[torch.Tensor, int]:
+    """One rank's part of a global batch: its rows (every world-th), a loss weighted so
+    that DDP's gradient average is the gradient of the whole batch's mean loss."""
+    local = index[ranks.rank :: ranks.world]
+    weight = ranks.world * len(local) / len(index)
+    if len(local) == 0:  # a last batch smaller than the world: take part with weight 0
+        local = index[:1]
+    loss = ddp(X[local], progress)
+    (loss * weight).backward()
+    return loss, len(local) if weight else 0
+
+
 class TrainingDiverged(ValueError):
     """The loss became NaN or infinite; the last good weights have been restored."""
 
@@ -137,6 +158,8 @@ def train(
     """
     start_time = time.perf_counter()
     s = settings
+    ranks = distributed.join(X.device)  # None unless launched by torchrun
+    ddp = distributed.wrap(module, loss_fn, X.device) if ranks else None
     optimizer = _make_optimizer(module, s.learning_rate)
     n = len(X)
     total_steps = s.epochs * math.ceil(n / s.batch_size)
@@ -154,7 +177,8 @@ def train(
     step = 0
     # The bar counts percent of the run as the schedule sees it (steps or time, whichever
     # is further along), so it ends at 100 % under max_time too.
-    bar = tqdm(total=100, disable=not s.verbose, unit="%", leave=False, dynamic_ncols=True)
+    verbose = s.verbose and distributed.is_main()
+    bar = tqdm(total=100, disable=not verbose, unit="%", leave=False, dynamic_ncols=True)
     try:
         for epoch in range(s.epochs):
             module.train()
@@ -166,6 +190,8 @@ def train(
             plan = torch.cat(plan).to(X.device).split([len(b) for b in plan])
             for index in plan:
                 elapsed = time.perf_counter() - start_time
+                if ranks and s.max_time is not None:  # every rank stops on the same step
+                    (elapsed,) = distributed.total(elapsed, op="max")
                 # At least one step, so even a spent budget leaves a trained model.
                 if s.max_time is not None and elapsed >= s.max_time and step > 0:
                     out_of_time = True
@@ -176,19 +202,23 @@ def train(
                 lr = s.learning_rate * learning_rate_factor(progress, s.warmup)
                 for group in optimizer.param_groups:
                     group["lr"] = lr
-                xb = X[index]
-                loss = loss_fn(module, xb, progress)
                 optimizer.zero_grad(set_to_none=True)
-                loss.backward()
+                if ranks:
+                    loss, n_rows = _shard_step(ddp, X, index, progress, ranks)
+                else:
+                    loss, n_rows = loss_fn(module, X[index], progress), len(index)
+                    loss.backward()
                 if s.clip_grad is not None:
                     nn.utils.clip_grad_norm_(module.parameters(), s.clip_grad)
                 optimizer.step()
-                running += loss.detach() * len(xb)
-                seen += len(xb)
+                running += loss.detach() * n_rows
+                seen += n_rows
                 step += 1
-                if s.verbose and step % 20 == 0:
+                if verbose and step % 20 == 0:
                     bar.update(min(100, int(100 * progress)) - bar.n)
                     bar.set_postfix(epoch=epoch + 1, loss=f"{float(running) / seen:.4g}")
+            if ranks:  # the epoch's loss over every rank's rows
+                running, seen = distributed.total(running, seen)
             if seen == 0:
                 break
             train_loss = float(running) / seen
@@ -204,7 +234,7 @@ def train(
             history["val_loss"].append(val_loss)
             history["learning_rate"].append(lr)
             history["time"].append(time.perf_counter() - start_time)
-            if s.verbose:
+            if verbose:
                 post = {"epoch": epoch + 1, "loss": f"{train_loss:.4g}"}
                 if X_val is not None:
                     post["val_loss"] = f"{val_loss:.4g}"
