@@ -9,7 +9,13 @@ The bare loop is what one writes by hand: tensor indexing with a shuffled permut
 ``torch.optim.Adam`` with its defaults. A second bare loop with ``fused=True`` is
 timed too, to show how much of the difference is the optimiser kernel.
 
-    python benchmarks/throughput.py [--epochs 1] [--rounds 15]
+A second part prints the throughput table: training samples/s of the dense and the
+conv model (32-64 channel stride-2 convolutions, ReLU, code 32) and ``transform``
+samples/s of both, each next to a bare PyTorch loop on the same network measured in
+the same run, as ratios (medians over ``--table-rounds``; the conv rows train on the
+first ``--conv-samples`` images to keep the run short on a CPU).
+
+    python benchmarks/throughput.py [--epochs 1] [--rounds 15] [--table-rounds 3]
 """
 
 from __future__ import annotations
@@ -42,11 +48,37 @@ def bare_network() -> nn.Module:
     )
 
 
-def bare_fit(X_np: np.ndarray, epochs: int, fused: bool | None = None) -> float:
+def bare_conv_network() -> nn.Module:
+    """aekit's default conv network for 28x28 images, written out by hand (ReLU)."""
+    return nn.Sequential(
+        nn.Unflatten(1, (1, 28, 28)),
+        nn.Conv2d(1, 32, 3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(32, 64, 3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(64 * 7 * 7, 32),
+        nn.Linear(32, 64 * 7 * 7),
+        nn.Unflatten(1, (64, 7, 7)),
+        nn.ReLU(),
+        nn.ConvTranspose2d(64, 32, 3, stride=2, padding=1, output_padding=1),
+        nn.ReLU(),
+        nn.ConvTranspose2d(32, 1, 3, stride=2, padding=1, output_padding=1),
+        nn.Flatten(),
+        nn.Sigmoid(),
+    )
+
+
+CODE_LAYER = {"dense": 5, "conv": 7}  # layers of the bare networks up to the code
+
+
+def bare_fit(
+    X_np: np.ndarray, epochs: int, fused: bool | None = None, kind: str = "dense"
+) -> float:
     start = time.perf_counter()
     torch.manual_seed(0)
     X = torch.from_numpy(X_np)
-    model = bare_network()
+    model = bare_network() if kind == "dense" else bare_conv_network()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=fused)
     for _ in range(epochs):
         perm = torch.randperm(len(X))
@@ -59,11 +91,12 @@ def bare_fit(X_np: np.ndarray, epochs: int, fused: bool | None = None) -> float:
     return time.perf_counter() - start
 
 
-def aekit_fit(X_np: np.ndarray, epochs: int) -> float:
-    start = time.perf_counter()
-    Autoencoder(
+def aekit_model(epochs: int, kind: str = "dense") -> Autoencoder:
+    return Autoencoder(
         latent_dim=32,
-        hidden_dims=(512, 256),
+        architecture=kind,
+        hidden_dims=(512, 256) if kind == "dense" else (32, 64),
+        image_shape=None if kind == "dense" else (28, 28),
         activation="relu",  # the bare network's; aekit's default is SiLU
         batch_size=256,
         learning_rate=1e-3,
@@ -72,8 +105,47 @@ def aekit_fit(X_np: np.ndarray, epochs: int) -> float:
         loss="mse",
         random_state=0,
         device="cpu",
-    ).fit(X_np)
+    )
+
+
+def aekit_fit(X_np: np.ndarray, epochs: int, kind: str = "dense") -> float:
+    start = time.perf_counter()
+    aekit_model(epochs, kind).fit(X_np)
     return time.perf_counter() - start
+
+
+def bare_transform(model: nn.Module, X_np: np.ndarray, kind: str) -> float:
+    """Seconds to encode ``X_np`` with the bare network's encoder, 4096 rows at a time."""
+    encoder = model[: CODE_LAYER[kind]].eval()
+    start = time.perf_counter()
+    with torch.inference_mode():
+        codes = [encoder(torch.from_numpy(X_np[i : i + 4096])) for i in range(0, len(X_np), 4096)]
+        torch.cat(codes).numpy()
+    return time.perf_counter() - start
+
+
+def aekit_transform(model: Autoencoder, X_np: np.ndarray) -> float:
+    start = time.perf_counter()
+    model.transform(X_np)
+    return time.perf_counter() - start
+
+
+def table(X: np.ndarray, rounds: int, conv_samples: int) -> None:
+    """Training and transform samples/s, aekit next to the bare loop, as ratios."""
+    rows = []
+    for kind in ("dense", "conv"):
+        data = X if kind == "dense" else X[:conv_samples]
+        fits = [(aekit_fit(data, 1, kind), bare_fit(data, 1, kind=kind)) for _ in range(rounds)]
+        rows.append((f"{kind} fit", len(data), fits))
+        fitted = aekit_model(1, kind).fit(X[:2048])
+        bare = bare_network() if kind == "dense" else bare_conv_network()
+        codes = [(aekit_transform(fitted, X), bare_transform(bare, X, kind)) for _ in range(rounds)]
+        rows.append((f"{kind} transform", len(X), codes))
+    print(f"{'':18s}{'aekit samples/s':>16s}{'bare samples/s':>16s}{'ratio':>8s}")
+    for name, n, times in rows:
+        ours = statistics.median(n / a for a, _ in times)
+        bare = statistics.median(n / b for _, b in times)
+        print(f"{name:18s}{ours:16,.0f}{bare:16,.0f}{ours / bare:8.3f}")
 
 
 RUNNERS = [
@@ -87,6 +159,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--table-rounds", type=int, default=3)
+    parser.add_argument("--conv-samples", type=int, default=10_000)
     args = parser.parse_args()
     X, _ = load_fashion_mnist("train")
     n = len(X) * args.epochs
@@ -115,6 +189,8 @@ def main() -> None:
         f"(target >= 1.0)"
     )
     print(f"median ratio aekit / bare loop with fused Adam: {statistics.median(fused_ratios):.3f}")
+    if args.table_rounds > 0:
+        table(X, args.table_rounds, args.conv_samples)
 
 
 if __name__ == "__main__":

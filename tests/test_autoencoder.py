@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.decomposition import PCA
 from sklearn.exceptions import NotFittedError
@@ -309,3 +310,14 @@ def test_a_rejected_refit_keeps_the_previous_model(unit_data, table_data):
         ae.set_params(loss="bce").fit(table_data)
     assert ae.n_features_in_ == 20
     assert np.array_equal(ae.transform(unit_data), before)
+
+
+def test_bf16_autocast_trains_float32_weights(unit_data):
+    full = Autoencoder(latent_dim=3, **FAST).fit(unit_data)
+    half = Autoencoder(latent_dim=3, precision="bf16", **FAST).fit(unit_data)
+    assert all(p.dtype == torch.float32 for p in half.network_.parameters())
+    assert half.transform(unit_data).dtype == np.float32
+    errors = [m.reconstruction_error(unit_data).mean() for m in (full, half)]
+    assert errors[1] < 1.5 * errors[0]  # bfloat16 forward passes learn about as well
+    with pytest.raises(ValueError, match="precision"):
+        Autoencoder(precision="fp16").fit(unit_data)

@@ -85,3 +85,11 @@ def test_streaming_script_writes_and_reads_its_array(tmp_path):
     big = np.load(tmp_path / "big.npy")
     assert big.shape == (120, bench.FEATURES) and 0 <= big.min() and big.max() <= 1
     assert bench.peak_rss_mb("\tMaximum resident set size (kbytes): 2048\n") == 2.0
+
+
+def test_throughput_table_runs_on_tiny_data(capsys):
+    bench = _module("throughput")
+    X = np.random.default_rng(0).random((300, 784)).astype(np.float32)
+    bench.table(X, rounds=1, conv_samples=100)
+    out = capsys.readouterr().out
+    assert all(f"{k} {t}" in out for k in ("dense", "conv") for t in ("fit", "transform"))

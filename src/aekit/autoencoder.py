@@ -105,6 +105,9 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         ``max_time``, the same seed gives the same model on CPU.
     device : str, default="auto"
         ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+    precision : {"fp32", "bf16"}, default="fp32"
+        ``"bf16"`` runs the forward passes of training under bfloat16 autocast (weights
+        and optimiser stay float32): faster on GPUs with bfloat16 units.
     verbose : bool, default=False
         Show a progress bar with the running loss.
 
@@ -183,6 +186,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         patience: int = 10,
         random_state: int | np.random.RandomState | None = None,
         device: str = "auto",
+        precision: str = "fp32",
         verbose: bool = False,
     ):
         self.latent_dim = latent_dim
@@ -205,6 +209,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         self.patience = patience
         self.random_state = random_state
         self.device = device
+        self.precision = precision
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fitting
@@ -288,6 +293,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             max_time=budget,
             patience=self.patience,
             verbose=bool(self.verbose),
+            precision=self.precision,
         )
         noise_range = {}
         if scaling.mode != "unit" and self.noise_type == "salt_pepper" and self.noise > 0:

@@ -105,6 +105,7 @@ _TRAIN_PARAMS = (
     "validation_fraction",
     "random_state",
     "device",
+    "precision",
 )
 _AE_ONLY = ("sparsity_target",)
 _VAE_ONLY = ("beta", "kl_warmup", "free_bits")
@@ -116,6 +117,7 @@ _AUDIO_FLAGS = (*_AUDIO_PARAMS, "skip_bad")
 # What a text model shares with the others; every other image / table flag is refused.
 _TEXT_COMMON = ("latent_dim", "epochs", "batch_size", "learning_rate", "max_time")
 _TEXT_COMMON += ("validation_fraction", "random_state", "device", "beta", "kl_warmup")
+_TEXT_COMMON += ("precision",)
 
 
 def _flag(name: str) -> str:
@@ -763,6 +765,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-time", type=float, help="training budget in seconds")
     p.add_argument("--validation-fraction", type=float)
     p.add_argument("--device", help="auto (default), cpu, cuda or cuda:N")
+    p.add_argument("--precision", choices=["fp32", "bf16"], help="bf16: autocast (GPUs)")
     p.add_argument("--seed", type=int, dest="random_state", metavar="N", help="reproducible on CPU")
     p.add_argument("--force", action="store_true", help="overwrite MODEL if it exists")
     progress_flags(p)

@@ -20,7 +20,7 @@ from numbers import Integral, Real
 from typing import Any
 
 import torch
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -53,6 +53,7 @@ class TrainSettings:
     warmup: float = 0.02  # share of the run spent ramping the learning rate up
     clip_grad: float | None = None  # max gradient norm (recurrent networks need one)
     verbose: bool = False  # tqdm progress bar with the running loss
+    precision: str = "fp32"  # "bf16": forward passes under bfloat16 autocast
 
 
 # The training parameters every estimator takes, as scikit-learn constraints.
@@ -65,6 +66,7 @@ TRAINING_CONSTRAINTS: dict[str, list] = {
     "patience": [Interval(Integral, 1, None, closed="left")],
     "random_state": ["random_state"],
     "device": [str],
+    "precision": [StrOptions({"fp32", "bf16"})],
     "verbose": ["verbose"],
 }
 
@@ -178,6 +180,11 @@ def train(
     # The bar counts percent of the run as the schedule sees it (steps or time, whichever
     # is further along), so it ends at 100 % under max_time too.
     verbose = s.verbose and distributed.is_main()
+    bf16 = s.precision == "bf16"
+
+    def autocast():  # weights and optimiser stay float32; only the forward pass is bf16
+        return torch.autocast(X.device.type, dtype=torch.bfloat16, enabled=bf16)
+
     bar = tqdm(total=100, disable=not verbose, unit="%", leave=False, dynamic_ncols=True)
     try:
         for epoch in range(s.epochs):
@@ -203,10 +210,12 @@ def train(
                 for group in optimizer.param_groups:
                     group["lr"] = lr
                 optimizer.zero_grad(set_to_none=True)
-                if ranks:
-                    loss, n_rows = _shard_step(ddp, X, index, progress, ranks)
-                else:
-                    loss, n_rows = loss_fn(module, X[index], progress), len(index)
+                with autocast():
+                    if ranks:
+                        loss, n_rows = _shard_step(ddp, X, index, progress, ranks)
+                    else:
+                        loss, n_rows = loss_fn(module, X[index], progress), len(index)
+                if not ranks:
                     loss.backward()
                 if s.clip_grad is not None:
                     nn.utils.clip_grad_norm_(module.parameters(), s.clip_grad)

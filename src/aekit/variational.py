@@ -97,6 +97,7 @@ class VariationalAutoencoder(Autoencoder):
         patience: int = 10,
         random_state: int | np.random.RandomState | None = None,
         device: str = "auto",
+        precision: str = "fp32",
         verbose: bool = False,
     ):
         self.latent_dim = latent_dim
@@ -120,6 +121,7 @@ class VariationalAutoencoder(Autoencoder):
         self.patience = patience
         self.random_state = random_state
         self.device = device
+        self.precision = precision
         self.verbose = verbose
 
     # The hooks through which Autoencoder's fit, transform and scores become a VAE's.

@@ -90,6 +90,9 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Seed for the split, the initial weights and the shuffling.
     device : str, default="auto"
         "auto" (CUDA when present), "cpu", "cuda" or "cuda:N".
+    precision : {"fp32", "bf16"}, default="fp32"
+        ``"bf16"`` runs the forward passes of training under bfloat16 autocast (weights
+        and optimiser stay float32): faster on GPUs with bfloat16 units.
     verbose : bool, default=False
         Show a progress bar.
 
@@ -161,6 +164,7 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         patience: int = 10,
         random_state: Any = None,
         device: str = "auto",
+        precision: str = "fp32",
         verbose: bool = False,
     ):
         self.latent_dim = latent_dim
@@ -185,6 +189,7 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.patience = patience
         self.random_state = random_state
         self.device = device
+        self.precision = precision
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fit
@@ -231,6 +236,7 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             patience=self.patience,
             clip_grad=1.0,
             verbose=bool(self.verbose),
+            precision=self.precision,
         )
         objective = self._objective(torch.Generator(device=device).manual_seed(seed + 1))
         lengths = (train_x != 0).sum(dim=1)
