@@ -125,18 +125,17 @@ def evaluate(module: nn.Module, loss_fn: LossFn, X: torch.Tensor, batch_size: in
     return float(total) / len(X)
 
 
-def _shard_step(
+def _shard_loss(
     ddp: nn.Module, X: torch.Tensor, index: torch.Tensor, progress: float, ranks: Any
-) -> tuple[torch.Tensor, int]:
-    """One rank's part of a global batch: its rows (every world-th), a loss weighted so
-    that DDP's gradient average is the gradient of the whole batch's mean loss."""
+) -> tuple[torch.Tensor, float, int]:
+    """One rank's part of a global batch: the loss on its rows (every world-th), the
+    weight that makes DDP's gradient average the gradient of the whole batch's mean
+    loss, and the number of rows it stands for."""
     local = index[ranks.rank :: ranks.world]
     weight = ranks.world * len(local) / len(index)
     if len(local) == 0:  # a last batch smaller than the world: take part with weight 0
-        local = index[:1]
-    loss = ddp(X[local], progress)
-    (loss * weight).backward()
-    return loss, len(local) if weight else 0
+        return ddp(X[index[:1]], progress), 0.0, 0
+    return ddp(X[local], progress), weight, len(local)
 
 
 class TrainingDiverged(ValueError):
@@ -212,11 +211,10 @@ def train(
                 optimizer.zero_grad(set_to_none=True)
                 with autocast():
                     if ranks:
-                        loss, n_rows = _shard_step(ddp, X, index, progress, ranks)
+                        loss, weight, n_rows = _shard_loss(ddp, X, index, progress, ranks)
                     else:
-                        loss, n_rows = loss_fn(module, X[index], progress), len(index)
-                if not ranks:
-                    loss.backward()
+                        loss, weight, n_rows = loss_fn(module, X[index], progress), 1.0, len(index)
+                (loss * weight if weight != 1.0 else loss).backward()
                 if s.clip_grad is not None:
                     nn.utils.clip_grad_norm_(module.parameters(), s.clip_grad)
                 optimizer.step()
