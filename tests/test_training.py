@@ -60,3 +60,27 @@ def test_divergence_restores_weights_and_says_what_to_do():
             generator=torch.Generator().manual_seed(0),
         )
     assert all(torch.isfinite(p).all() for p in net.parameters())
+
+
+def test_on_divergence_skip_leaves_out_bad_batches_and_counts_them():
+    torch.manual_seed(0)
+    net = build_network("dense", n_features=4, latent_dim=2, hidden_dims=(4,))
+    X = torch.rand(64, 4)
+    X[7] = float("inf")  # one poisoned row: its batch's loss is not finite
+
+    settings = TrainSettings(epochs=4, batch_size=8, learning_rate=1e-2, on_divergence="skip")
+    history = train(net, _mse, X, settings=settings, generator=torch.Generator().manual_seed(0))
+    assert history["skipped_batches"] == [1, 1, 1, 1]
+    assert all(math.isfinite(v) for v in history["train_loss"])
+    assert all(torch.isfinite(p).all() for p in net.parameters())
+    with pytest.raises(TrainingDiverged, match="on_divergence='skip'"):
+        settings = TrainSettings(epochs=4, batch_size=8, learning_rate=1e-2)
+        train(net, _mse, X, settings=settings, generator=torch.Generator().manual_seed(0))
+
+
+def test_skip_still_stops_when_every_batch_is_bad():
+    net = build_network("dense", n_features=4, latent_dim=2, hidden_dims=(4,))
+    X = torch.full((16, 4), float("nan"))
+    settings = TrainSettings(epochs=2, batch_size=8, learning_rate=1e-2, on_divergence="skip")
+    with pytest.raises(TrainingDiverged, match="every batch of epoch 1"):
+        train(net, _mse, X, settings=settings, generator=torch.Generator().manual_seed(0))

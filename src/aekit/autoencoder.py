@@ -23,9 +23,10 @@ from .tables import TableEncoding, is_mixed
 from .training import (
     TRAINING_CONSTRAINTS,
     TrainSettings,
+    check_resume,
     resolve_device,
     shuffled_batches,
-    train,
+    train_estimator,
 )
 
 _INFERENCE_BATCH = 4096
@@ -108,6 +109,17 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     precision : {"fp32", "bf16"}, default="fp32"
         ``"bf16"`` runs the forward passes of training under bfloat16 autocast (weights
         and optimiser stay float32): faster on GPUs with bfloat16 units.
+    checkpoint_dir : str or path, default=None
+        Folder for a training checkpoint written (atomically) after every epoch:
+        weights, optimiser, random generators, history. See ``resume``.
+    resume : bool, default=False
+        Go on from the checkpoint in ``checkpoint_dir`` (same data and settings): the
+        result is the uninterrupted run's, bit for bit on CPU without ``max_time``.
+        Without a checkpoint there, training starts from the beginning (a warning says so).
+    on_divergence : {"raise", "skip"}, default="raise"
+        A NaN or infinite loss: ``"raise"`` stops training, restores the last good
+        weights and raises ``TrainingDiverged`` (a ValueError); ``"skip"`` leaves that
+        batch out and counts it in ``history_["skipped_batches"]``.
     verbose : bool, default=False
         Show a progress bar with the running loss.
 
@@ -187,6 +199,9 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         random_state: int | np.random.RandomState | None = None,
         device: str = "auto",
         precision: str = "fp32",
+        checkpoint_dir: str | None = None,
+        resume: bool = False,
+        on_divergence: str = "raise",
         verbose: bool = False,
     ):
         self.latent_dim = latent_dim
@@ -210,6 +225,9 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         self.random_state = random_state
         self.device = device
         self.precision = precision
+        self.checkpoint_dir = checkpoint_dir
+        self.resume = resume
+        self.on_divergence = on_divergence
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fitting
@@ -294,6 +312,9 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             patience=self.patience,
             verbose=bool(self.verbose),
             precision=self.precision,
+            checkpoint_dir=None if self.checkpoint_dir is None else str(self.checkpoint_dir),
+            resume=bool(self.resume),
+            on_divergence=self.on_divergence,
         )
         noise_range = {}
         if scaling.mode != "unit" and self.noise_type == "salt_pepper" and self.noise > 0:
@@ -304,8 +325,8 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             generator=torch.Generator(device=device).manual_seed(seed + 1),  # not the shuffle's
             **noise_range,
         )
-        train_start = time.perf_counter()
-        self.history_ = train(
+        train_estimator(
+            self,
             self.network_,
             objective,
             train_x,
@@ -314,7 +335,6 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             generator=torch.Generator().manual_seed(seed),
             batches=local_batches() if streamed else shuffled_batches,
         )
-        self.training_time_ = time.perf_counter() - train_start
         return self
 
     def _split(self, data: torch.Tensor | MappedRows, rng: np.random.RandomState):
@@ -332,6 +352,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     def _check_settings(self) -> None:
         """Checks that span several parameters (the constraints table checks each)."""
         check_noise(self.noise, self.noise_type)
+        check_resume(self.checkpoint_dir, self.resume)
         if self.sparsity_target is not None and self.sparsity == 0:
             raise ValueError(
                 "sparsity_target needs sparsity > 0, the weight of its KL penalty "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import signal
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
@@ -106,6 +107,9 @@ _TRAIN_PARAMS = (
     "random_state",
     "device",
     "precision",
+    "checkpoint_dir",
+    "resume",
+    "on_divergence",
 )
 _AE_ONLY = ("sparsity_target",)
 _VAE_ONLY = ("beta", "kl_warmup", "free_bits")
@@ -117,7 +121,7 @@ _AUDIO_FLAGS = (*_AUDIO_PARAMS, "skip_bad")
 # What a text model shares with the others; every other image / table flag is refused.
 _TEXT_COMMON = ("latent_dim", "epochs", "batch_size", "learning_rate", "max_time")
 _TEXT_COMMON += ("validation_fraction", "random_state", "device", "beta", "kl_warmup")
-_TEXT_COMMON += ("precision",)
+_TEXT_COMMON += ("precision", "checkpoint_dir", "resume", "on_divergence")
 
 
 def _flag(name: str) -> str:
@@ -204,6 +208,8 @@ def _array_estimator(args: argparse.Namespace, model: str | None, architecture: 
 
 def cmd_train(args: argparse.Namespace) -> None:
     out = _check_output(args.output, args.force)
+    if args.resume and args.checkpoint_dir is None:  # where an interrupted run left it
+        args.checkpoint_dir = _checkpoint_dir(args, out)
     # Flags left out keep the estimator's own defaults: they are defined once, there.
     model = autoencoder = _estimator(args)
     # A bad flag is about the flag, not the data: say so before reading any.
@@ -224,7 +230,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         )
         model._validate_params()
     X = _read(args.data, model, args.column, skip_bad=args.skip_bad)
-    with _about(args.data):
+    with _about(args.data), _stop_on_signals(_checkpoint_dir(args, out)):
         model.fit(X)
     model.save(out)  # rank 0 only, under torchrun
     distributed.barrier()  # the other ranks wait for the file, then end quietly
@@ -236,6 +242,29 @@ def cmd_train(args: argparse.Namespace) -> None:
         f"trained {len(h['epoch'])} epochs in {fitted.training_time_:.1f}s; "
         f"train loss {h['train_loss'][-1]:.5g}; wrote {out}"
     )
+
+
+def _checkpoint_dir(args: argparse.Namespace, out: Path) -> str:
+    """--checkpoint-dir, or MODEL.checkpoint next to the model file."""
+    return args.checkpoint_dir or f"{out}.checkpoint"
+
+
+@contextmanager
+def _stop_on_signals(checkpoint_dir: str) -> Iterator[None]:
+    """SIGINT / SIGTERM end training after its current step with a checkpoint in
+    ``checkpoint_dir`` (see :func:`main` for the message and exit status)."""
+    from .training import request_stop
+
+    def handler(signum: int, frame: Any) -> None:
+        request_stop(signum, checkpoint_dir)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+        request_stop(None)
 
 
 def _auto_or(text: str | None, kind: type, flag: str) -> Any:
@@ -766,6 +795,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--validation-fraction", type=float)
     p.add_argument("--device", help="auto (default), cpu, cuda or cuda:N")
     p.add_argument("--precision", choices=["fp32", "bf16"], help="bf16: autocast (GPUs)")
+    p.add_argument(
+        "--checkpoint-dir", help="write a checkpoint there after every epoch (and on SIGINT)"
+    )
+    p.add_argument(
+        "--on-divergence", choices=["raise", "skip"], help="a NaN or inf loss: stop or skip"
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on from the checkpoint (--checkpoint-dir, default MODEL.checkpoint)",
+    )
     p.add_argument("--seed", type=int, dest="random_state", metavar="N", help="reproducible on CPU")
     p.add_argument("--force", action="store_true", help="overwrite MODEL if it exists")
     progress_flags(p)
@@ -846,6 +886,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupted(exc: BaseException) -> str:
+    """What an interrupted run left behind and how to go on."""
+    name = signal.Signals(exc.signal).name if getattr(exc, "signal", None) else "interrupted"
+    history = getattr(exc, "history", None)
+    done = f" after {len(history['epoch'])} epoch(s)" if history else ""
+    checkpoint = getattr(exc, "checkpoint", None)
+    if checkpoint is None:
+        return f"{name}{done}; no model file was written."
+    folder = Path(checkpoint).parent
+    return (
+        f"{name}{done}; no model file was written. Checkpoint: {checkpoint}. To go on, "
+        f"run the same command with --checkpoint-dir {folder} --resume"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
@@ -861,9 +916,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = _first_line(exc)
         print(f"aekit {args.verb}: error: {message}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"aekit {args.verb}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print(f"aekit {args.verb}: {_interrupted(exc)}", file=sys.stderr)
+        return 128 + (getattr(exc, "signal", None) or signal.SIGINT)
     finally:
         warnings.formatwarning = python_format
     return 0

@@ -12,7 +12,7 @@ import hashlib
 import io
 import os
 import urllib.request
-import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +107,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
             raw = f.read()
         if raw[:2] == b"\x1f\x8b":
             raw = gzip.decompress(raw)
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise DataError(f"{path}: cannot read IDX data ({exc}).") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
         raise DataError(f"{path}: not an IDX file (bad magic number).")
@@ -189,7 +189,7 @@ def _read_npy(path: Path) -> np.ndarray:
     try:
         mmap = "r" if path.stat().st_size > MMAP_BYTES else None
         return np.load(path, allow_pickle=False, mmap_mode=mmap)
-    except (ValueError, OSError, EOFError) as exc:
+    except Exception as exc:  # numpy's header parser raises many kinds on a damaged file
         raise DataError(f"{path}: not a readable .npy array ({exc}).") from None
 
 
@@ -202,7 +202,7 @@ def _read_npz(path: Path) -> np.ndarray:
                     return archive[key]
             if len(keys) == 1:
                 return archive[keys[0]]
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+    except Exception as exc:  # zip and header parsers raise many kinds on a damaged file
         raise DataError(f"{path}: not a readable .npz archive ({exc}).") from None
     raise DataError(f"{path}: holds arrays {keys}; name the data 'X' (or keep a single array).")
 

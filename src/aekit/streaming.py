@@ -54,7 +54,7 @@ def npy_layout(path: str | os.PathLike) -> tuple[tuple[int, ...], np.dtype, int]
             read_header = fmt.read_array_header_1_0 if major == 1 else fmt.read_array_header_2_0
             shape, fortran, dtype = read_header(f)
             offset = f.tell()
-    except (ValueError, OSError, EOFError) as exc:
+    except Exception as exc:  # numpy's header parser raises many kinds on a damaged file
         raise DataError(f"{path}: not a readable .npy array ({exc}).") from None
     if fortran or dtype.hasobject or len(shape) < 1:
         raise DataError(f"{path}: streaming needs a C-ordered numeric array of rows.")

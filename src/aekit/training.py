@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -25,6 +27,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from . import distributed
+from .checkpoint import LoopState, load_checkpoint, save_checkpoint
+from .checkpoint import path_in as checkpoint_path
 
 # loss_fn(module, batch, progress): progress runs from 0 to 1 over the run (for warm-ups
 # such as a VAE's KL weight); evaluation passes 1. The module's train/eval mode tells
@@ -54,6 +58,9 @@ class TrainSettings:
     clip_grad: float | None = None  # max gradient norm (recurrent networks need one)
     verbose: bool = False  # tqdm progress bar with the running loss
     precision: str = "fp32"  # "bf16": forward passes under bfloat16 autocast
+    checkpoint_dir: str | None = None  # a checkpoint there after every epoch
+    resume: bool = False  # go on from the checkpoint in checkpoint_dir, if there is one
+    on_divergence: str = "raise"  # "skip": leave out batches whose loss is NaN or inf
 
 
 # The training parameters every estimator takes, as scikit-learn constraints.
@@ -67,6 +74,9 @@ TRAINING_CONSTRAINTS: dict[str, list] = {
     "random_state": ["random_state"],
     "device": [str],
     "precision": [StrOptions({"fp32", "bf16"})],
+    "checkpoint_dir": [None, str, os.PathLike],
+    "resume": ["boolean"],
+    "on_divergence": [StrOptions({"raise", "skip"})],
     "verbose": ["verbose"],
 }
 
@@ -125,6 +135,12 @@ def evaluate(module: nn.Module, loss_fn: LossFn, X: torch.Tensor, batch_size: in
     return float(total) / len(X)
 
 
+def _not_finite(loss: torch.Tensor, ranks: Any) -> bool:
+    """Whether the batch loss is NaN or infinite (on any rank, under torchrun)."""
+    bad = float(not torch.isfinite(loss.detach()).item())
+    return bool(distributed.total(bad, op="max")[0]) if ranks else bool(bad)
+
+
 def _shard_loss(
     ddp: nn.Module, X: torch.Tensor, index: torch.Tensor, progress: float, ranks: Any
 ) -> tuple[torch.Tensor, float, int]:
@@ -136,6 +152,81 @@ def _shard_loss(
     if len(local) == 0:  # a last batch smaller than the world: take part with weight 0
         return ddp(X[index[:1]], progress), 0.0, 0
     return ddp(X[local], progress), weight, len(local)
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Training stopped early: Ctrl-C, or a signal passed on by :func:`request_stop`.
+
+    The module holds the best weights so far; ``history`` the finished epochs;
+    ``checkpoint`` the file to resume from (None without one); ``signal`` the signal
+    number that asked for the stop (None for a plain KeyboardInterrupt).
+    """
+
+    def __init__(self, history: dict[str, list[float]], checkpoint: Any, signal: int | None):
+        super().__init__("training interrupted")
+        self.history, self.checkpoint, self.signal = history, checkpoint, signal
+
+
+_stop_signal: int | None = None  # set by a signal handler: stop after the current step
+_stop_dir: str | None = None  # where that stop's checkpoint goes without checkpoint_dir
+
+
+def request_stop(signum: int | None, checkpoint_dir: str | None = None) -> None:
+    """Ask a running training loop to stop after its current step (``None`` clears it).
+
+    The CLI's SIGINT / SIGTERM handlers call this; the loop then writes a checkpoint
+    (to the run's ``checkpoint_dir``, else to ``checkpoint_dir`` given here) and raises
+    :class:`TrainingInterrupted`."""
+    global _stop_signal, _stop_dir
+    _stop_signal, _stop_dir = signum, checkpoint_dir
+
+
+def check_resume(checkpoint_dir: Any, resume: bool) -> None:
+    """``resume`` needs a folder to resume from."""
+    if resume and checkpoint_dir is None:
+        raise ValueError("resume=True needs checkpoint_dir, the folder of the checkpoint.")
+
+
+def _start_state(
+    s: TrainSettings,
+    module: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    generators: dict[str, torch.Generator],
+    fingerprint: dict[str, Any],
+) -> LoopState:
+    """A fresh loop state, or the one of the checkpoint to resume from."""
+    if s.resume and s.checkpoint_dir is not None:
+        if checkpoint_path(s.checkpoint_dir).is_file():
+            return load_checkpoint(s.checkpoint_dir, module, optimizer, generators, fingerprint)
+        warnings.warn(
+            f"resume: no checkpoint in {s.checkpoint_dir}; training starts from the beginning.",
+            UserWarning,
+            stacklevel=4,
+        )
+    history: dict[str, list[float]] = {
+        "epoch": [],
+        "train_loss": [],
+        "val_loss": [],
+        "learning_rate": [],
+        "time": [],
+    }
+    # Weights to fall back on if the loss diverges: the best so far under validation,
+    # else those of the last finished epoch.
+    return LoopState(fallback=copy.deepcopy(module.state_dict()), history=history)
+
+
+def train_estimator(estimator: Any, *args: Any, **kwargs: Any) -> None:
+    """:func:`train` for an estimator: sets its ``history_`` and ``training_time_``, also
+    when training is interrupted, so the estimator stays usable (best weights so far)
+    before the :class:`TrainingInterrupted` goes on up."""
+    start = time.perf_counter()
+    try:
+        estimator.history_ = train(*args, **kwargs)
+    except TrainingInterrupted as stop:
+        estimator.history_ = stop.history
+        raise
+    finally:
+        estimator.training_time_ = time.perf_counter() - start
 
 
 class TrainingDiverged(ValueError):
@@ -164,45 +255,53 @@ def train(
     optimizer = _make_optimizer(module, s.learning_rate)
     n = len(X)
     total_steps = s.epochs * math.ceil(n / s.batch_size)
-    history: dict[str, list[float]] = {
-        "epoch": [],
-        "train_loss": [],
-        "val_loss": [],
-        "learning_rate": [],
-        "time": [],
-    }
-    best_loss, best_state, bad_epochs = math.inf, None, 0
-    # Weights to fall back on if the loss diverges: the best so far under validation,
-    # else those of the last finished epoch.
-    fallback = copy.deepcopy(module.state_dict())
-    step = 0
+    # Everything a checkpoint must hold to go on bit for bit where the run stopped.
+    generators = {"plan": generator}
+    if getattr(loss_fn, "generator", None) is not None:
+        generators["objective"] = loss_fn.generator
+    fingerprint = {"rows": n, "batch_size": s.batch_size, "epochs": s.epochs,
+                   "learning_rate": s.learning_rate, "network": type(module).__name__,
+                   "parameters": sum(p.numel() for p in module.parameters())}  # fmt: skip
+    st = _start_state(s, module, optimizer, generators, fingerprint)
+    history = st.history
+    saved = None
+
+    def checkpoint(into: str | None) -> None:
+        nonlocal saved
+        if into is not None and distributed.is_main():
+            saved = save_checkpoint(into, st, module, optimizer, generators, fingerprint)
+
     # The bar counts percent of the run as the schedule sees it (steps or time, whichever
     # is further along), so it ends at 100 % under max_time too.
     verbose = s.verbose and distributed.is_main()
     bf16 = s.precision == "bf16"
+    skip_bad = s.on_divergence == "skip"
 
     def autocast():  # weights and optimiser stay float32; only the forward pass is bf16
         return torch.autocast(X.device.type, dtype=torch.bfloat16, enabled=bf16)
 
     bar = tqdm(total=100, disable=not verbose, unit="%", leave=False, dynamic_ncols=True)
+    lr = s.learning_rate
     try:
-        for epoch in range(s.epochs):
+        while st.epoch < s.epochs:
             module.train()
-            running = torch.zeros((), device=X.device)
-            seen = 0
             out_of_time = False
-            plan = batches(n, s.batch_size, generator)
+            if st.plan is None:  # a new epoch (a resumed one keeps its plan)
+                plan = batches(n, s.batch_size, generator)
+                st.plan, st.position, st.running, st.seen = plan, 0, 0.0, 0
             # One host-to-device copy of the epoch's indices, not one per step.
-            plan = torch.cat(plan).to(X.device).split([len(b) for b in plan])
-            for index in plan:
+            plan = torch.cat(st.plan).to(X.device).split([len(b) for b in st.plan])
+            running = torch.tensor(st.running, device=X.device)
+            while st.position < len(plan):
+                index = plan[st.position]
                 elapsed = time.perf_counter() - start_time
                 if ranks and s.max_time is not None:  # every rank stops on the same step
                     (elapsed,) = distributed.total(elapsed, op="max")
                 # At least one step, so even a spent budget leaves a trained model.
-                if s.max_time is not None and elapsed >= s.max_time and step > 0:
+                if s.max_time is not None and elapsed >= s.max_time and st.step > 0:
                     out_of_time = True
                     break
-                progress = (step + 1) / total_steps
+                progress = (st.step + 1) / total_steps
                 if s.max_time is not None:
                     progress = max(progress, elapsed / s.max_time)
                 lr = s.learning_rate * learning_rate_factor(progress, s.warmup)
@@ -214,56 +313,86 @@ def train(
                         loss, weight, n_rows = _shard_loss(ddp, X, index, progress, ranks)
                     else:
                         loss, weight, n_rows = loss_fn(module, X[index], progress), 1.0, len(index)
+                if skip_bad and _not_finite(loss, ranks):  # one host sync a step, only here
+                    st.skipped += 1
+                    st.position += 1
+                    continue
                 (loss * weight if weight != 1.0 else loss).backward()
                 if s.clip_grad is not None:
                     nn.utils.clip_grad_norm_(module.parameters(), s.clip_grad)
                 optimizer.step()
                 running += loss.detach() * n_rows
-                seen += n_rows
-                step += 1
-                if verbose and step % 20 == 0:
+                st.seen += n_rows
+                st.step += 1
+                st.position += 1
+                if verbose and st.step % 20 == 0:
                     bar.update(min(100, int(100 * progress)) - bar.n)
-                    bar.set_postfix(epoch=epoch + 1, loss=f"{float(running) / seen:.4g}")
+                    bar.set_postfix(epoch=st.epoch + 1, loss=f"{float(running) / st.seen:.4g}")
+                if _stop_signal is not None:  # a signal asked to stop: after this step
+                    st.running = float(running)
+                    checkpoint(s.checkpoint_dir or _stop_dir)
+                    raise TrainingInterrupted(history, saved, _stop_signal)
+            seen = st.seen
             if ranks:  # the epoch's loss over every rank's rows
                 running, seen = distributed.total(running, seen)
+            if seen == 0 and st.skipped:
+                module.load_state_dict(st.best_state or st.fallback)
+                raise TrainingDiverged(
+                    f"every batch of epoch {st.epoch + 1} had a NaN or infinite loss; the last "
+                    "good weights were restored. Check the data, or lower learning_rate."
+                )
             if seen == 0:
                 break
             train_loss = float(running) / seen
             if not math.isfinite(train_loss):
-                module.load_state_dict(best_state or fallback)
+                module.load_state_dict(st.best_state or st.fallback)
                 raise TrainingDiverged(
-                    f"training diverged at epoch {epoch + 1} (loss is {train_loss}); the last "
-                    "good weights were restored. Try a lower learning_rate."
+                    f"training diverged at epoch {st.epoch + 1} (loss is {train_loss}); the "
+                    "last good weights were restored. Try a lower learning_rate, or "
+                    "on_divergence='skip' to leave out batches with a NaN or infinite loss."
                 )
             val_loss = evaluate(module, loss_fn, X_val) if X_val is not None else math.nan
-            history["epoch"].append(epoch + 1)
+            history["epoch"].append(st.epoch + 1)
             history["train_loss"].append(train_loss)
             history["val_loss"].append(val_loss)
             history["learning_rate"].append(lr)
             history["time"].append(time.perf_counter() - start_time)
+            if skip_bad:
+                history.setdefault("skipped_batches", []).append(st.skipped)
             if verbose:
-                post = {"epoch": epoch + 1, "loss": f"{train_loss:.4g}"}
+                post = {"epoch": st.epoch + 1, "loss": f"{train_loss:.4g}"}
                 if X_val is not None:
                     post["val_loss"] = f"{val_loss:.4g}"
                 if s.max_time is not None:
                     left = max(0.0, s.max_time - history["time"][-1])
                     post["time_left"] = f"{left:.0f}s"
                 bar.set_postfix(post, refresh=True)
+            stop = out_of_time
             if X_val is None:
-                fallback = copy.deepcopy(module.state_dict())
+                st.fallback = copy.deepcopy(module.state_dict())
             else:
-                if val_loss < best_loss:
-                    best_loss, bad_epochs = val_loss, 0
-                    best_state = copy.deepcopy(module.state_dict())
+                if val_loss < st.best_loss:
+                    st.best_loss, st.bad_epochs = val_loss, 0
+                    st.best_state = copy.deepcopy(module.state_dict())
                 else:
-                    bad_epochs += 1
-                if bad_epochs >= s.patience:
-                    break
-            if out_of_time:
+                    st.bad_epochs += 1
+                stop = stop or st.bad_epochs >= s.patience
+            st.epoch, st.plan, st.position, st.skipped = st.epoch + 1, None, 0, 0
+            checkpoint(s.checkpoint_dir)
+            if stop:
                 break
+    except KeyboardInterrupt as exc:
+        # Keep the best weights so far. Interrupted inside a step (Ctrl-C in Python),
+        # the last epoch's checkpoint, if any, is still the one to resume from.
+        if st.best_state is not None:
+            module.load_state_dict(st.best_state)
+        module.eval()
+        if isinstance(exc, TrainingInterrupted):
+            raise
+        raise TrainingInterrupted(history, saved, None) from exc
     finally:
         bar.close()
-    if best_state is not None:
-        module.load_state_dict(best_state)
+    if st.best_state is not None:
+        module.load_state_dict(st.best_state)
     module.eval()
     return history

@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 from .autoencoder import Autoencoder
 from .corruption import check_noise
 from .scaling import Scaling
+from .training import check_resume
 
 
 class VariationalAutoencoder(Autoencoder):
@@ -98,6 +99,9 @@ class VariationalAutoencoder(Autoencoder):
         random_state: int | np.random.RandomState | None = None,
         device: str = "auto",
         precision: str = "fp32",
+        checkpoint_dir: str | None = None,
+        resume: bool = False,
+        on_divergence: str = "raise",
         verbose: bool = False,
     ):
         self.latent_dim = latent_dim
@@ -122,11 +126,15 @@ class VariationalAutoencoder(Autoencoder):
         self.random_state = random_state
         self.device = device
         self.precision = precision
+        self.checkpoint_dir = checkpoint_dir
+        self.resume = resume
+        self.on_divergence = on_divergence
         self.verbose = verbose
 
     # The hooks through which Autoencoder's fit, transform and scores become a VAE's.
     def _check_settings(self) -> None:
         check_noise(self.noise, self.noise_type)
+        check_resume(self.checkpoint_dir, self.resume)
 
     def _bottleneck(self) -> str:
         return "gaussian"

@@ -18,7 +18,13 @@ from sklearn.utils.validation import check_is_fitted
 from ..inputs import as_list
 from ..networks import build_network, network_spec, restore_network
 from ..objective import Objective
-from ..training import TRAINING_CONSTRAINTS, TrainSettings, resolve_device, train
+from ..training import (
+    TRAINING_CONSTRAINTS,
+    TrainSettings,
+    check_resume,
+    resolve_device,
+    train_estimator,
+)
 from .sequences import length_buckets, pad_ids, trim
 from .tokenizer import KINDS, decode, train_tokenizer
 
@@ -93,6 +99,17 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     precision : {"fp32", "bf16"}, default="fp32"
         ``"bf16"`` runs the forward passes of training under bfloat16 autocast (weights
         and optimiser stay float32): faster on GPUs with bfloat16 units.
+    checkpoint_dir : str or path, default=None
+        Folder for a training checkpoint written (atomically) after every epoch:
+        weights, optimiser, random generators, history. See ``resume``.
+    resume : bool, default=False
+        Go on from the checkpoint in ``checkpoint_dir`` (same data and settings): the
+        result is the uninterrupted run's, bit for bit on CPU without ``max_time``.
+        Without a checkpoint there, training starts from the beginning (a warning says so).
+    on_divergence : {"raise", "skip"}, default="raise"
+        A NaN or infinite loss: ``"raise"`` stops training, restores the last good
+        weights and raises ``TrainingDiverged`` (a ValueError); ``"skip"`` leaves that
+        batch out and counts it in ``history_["skipped_batches"]``.
     verbose : bool, default=False
         Show a progress bar.
 
@@ -165,6 +182,9 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         random_state: Any = None,
         device: str = "auto",
         precision: str = "fp32",
+        checkpoint_dir: str | None = None,
+        resume: bool = False,
+        on_divergence: str = "raise",
         verbose: bool = False,
     ):
         self.latent_dim = latent_dim
@@ -190,6 +210,9 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.random_state = random_state
         self.device = device
         self.precision = precision
+        self.checkpoint_dir = checkpoint_dir
+        self.resume = resume
+        self.on_divergence = on_divergence
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fit
@@ -198,6 +221,7 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         one-column DataFrame) of strings."""
         start = time.perf_counter()
         self._validate_params()
+        check_resume(self.checkpoint_dir, self.resume)
         texts = check_texts(X)
         device = resolve_device(self.device)
         rng = check_random_state(self.random_state)
@@ -237,11 +261,15 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             clip_grad=1.0,
             verbose=bool(self.verbose),
             precision=self.precision,
+            checkpoint_dir=None if self.checkpoint_dir is None else str(self.checkpoint_dir),
+            resume=bool(self.resume),
+            on_divergence=self.on_divergence,
         )
         objective = self._objective(torch.Generator(device=device).manual_seed(seed + 1))
         lengths = (train_x != 0).sum(dim=1)
-        train_start = time.perf_counter()
-        self.history_ = train(
+        self.n_features_in_ = 1
+        train_estimator(
+            self,
             self.network_,
             objective,
             train_x.to(device),
@@ -250,8 +278,6 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             generator=torch.Generator().manual_seed(seed),
             batches=length_buckets(lengths),
         )
-        self.training_time_ = time.perf_counter() - train_start
-        self.n_features_in_ = 1
         return self
 
     def _objective(self, generator: torch.Generator | None = None) -> Objective:

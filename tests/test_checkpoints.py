@@ -1,0 +1,128 @@
+"""Checkpoints, resume and interruption: a stopped run goes on to the very same model."""
+
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from safetensors.numpy import load_file
+
+import aekit
+import aekit.training as training
+from aekit.cli import main
+from aekit.training import TrainingInterrupted
+
+FIT = {"latent_dim": 3, "epochs": 12, "batch_size": 32, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def X():
+    rng = np.random.default_rng(0)
+    return (rng.random((600, 3)) @ rng.random((3, 20))).astype(np.float32)
+
+
+def stop_at_call(monkeypatch, n, effect):
+    """Make the n-th learning-rate computation (one per step) do ``effect()``."""
+    calls = {"n": 0}
+    original = training.learning_rate_factor
+
+    def counting(progress, warmup):
+        calls["n"] += 1
+        if calls["n"] == n:
+            effect()
+        return original(progress, warmup)
+
+    monkeypatch.setattr(training, "learning_rate_factor", counting)
+
+
+def weights(model):
+    return {k: v.detach().clone() for k, v in model.network_.state_dict().items()}
+
+
+def same(a, b):
+    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_resume_mid_epoch_gives_the_uninterrupted_model_bit_for_bit(X, tmp_path, monkeypatch):
+    full = aekit.Autoencoder(**FIT).fit(X)
+    stop_at_call(monkeypatch, 100, lambda: training.request_stop(signal.SIGINT))
+    model = aekit.Autoencoder(**FIT, checkpoint_dir=tmp_path)
+    with pytest.raises(TrainingInterrupted) as stopped:
+        model.fit(X)
+    training.request_stop(None)
+    monkeypatch.undo()
+    assert stopped.value.signal == signal.SIGINT and stopped.value.checkpoint.is_file()
+    assert len(model.history_["epoch"]) == 5  # 17 steps an epoch: stopped inside the 6th
+    assert model.transform(X[:2]).shape == (2, 3)  # usable meanwhile
+    resumed = aekit.Autoencoder(**FIT, checkpoint_dir=tmp_path, resume=True).fit(X)
+    assert same(weights(resumed), weights(full))
+    assert resumed.history_["train_loss"] == full.history_["train_loss"]
+
+
+def test_ctrl_c_in_python_keeps_the_best_weights_and_history(X, monkeypatch):
+    def ctrl_c():
+        raise KeyboardInterrupt
+
+    stop_at_call(monkeypatch, 60, ctrl_c)
+    model = aekit.Autoencoder(**FIT)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X)
+    epochs = len(model.history_["epoch"])
+    assert epochs == 3 and model.training_time_ > 0
+    assert model.score(X) == pytest.approx(model.score(X))  # usable, in eval mode
+    assert not model.network_.training
+
+
+def test_resume_refuses_another_run_and_needs_a_folder(X, tmp_path):
+    aekit.Autoencoder(**FIT, checkpoint_dir=tmp_path).fit(X)
+    with pytest.raises(ValueError, match="different training run"):
+        aekit.Autoencoder(**{**FIT, "batch_size": 64}, checkpoint_dir=tmp_path, resume=True).fit(X)
+    with pytest.raises(ValueError, match="needs checkpoint_dir"):
+        aekit.Autoencoder(**FIT, resume=True).fit(X)
+    with pytest.warns(UserWarning, match="starts from the beginning"):
+        aekit.Autoencoder(**FIT, checkpoint_dir=tmp_path / "new", resume=True).fit(X)
+
+
+def test_text_model_resumes_too(tmp_path, monkeypatch):
+    posts = ["hi all", "lol", "really need chipotle today", "brb"] * 6
+    params = {"latent_dim": 4, "hidden_dim": 16, "epochs": 6, "synthetic": 0,
+              "batch_size": 8, "random_state": 0}  # fmt: skip
+    full = aekit.TextAutoencoder(**params).fit(posts)
+    stop_at_call(monkeypatch, 7, lambda: training.request_stop(signal.SIGTERM))
+    with pytest.raises(TrainingInterrupted):
+        aekit.TextAutoencoder(**params, checkpoint_dir=tmp_path).fit(posts)
+    training.request_stop(None)
+    monkeypatch.undo()
+    resumed = aekit.TextAutoencoder(**params, checkpoint_dir=tmp_path, resume=True).fit(posts)
+    assert same(weights(resumed), weights(full))
+
+
+@pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_cli_signal_checkpoints_and_resumes(tmp_path, sig, status):
+    rng = np.random.default_rng(0)
+    X = (rng.random((3000, 3)) @ rng.random((3, 40))).astype(np.float32)
+    np.save(tmp_path / "x.npy", X)
+    args = ["--epochs", "30", "--batch-size", "16", "--latent-dim", "3", "--seed", "0",
+            "--quiet", "--checkpoint-dir", "ck"]  # fmt: skip
+    run = subprocess.Popen(
+        [sys.executable, "-m", "aekit", "train", "x.npy", "-o", "m.aek", *args],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    checkpoint = tmp_path / "ck" / "checkpoint.safetensors"
+    deadline = time.monotonic() + 120
+    while not checkpoint.exists() and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert run.poll() is None, "training ended before it could be interrupted"
+    run.send_signal(sig)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == status, err
+    assert signal.Signals(sig).name in err and "--resume" in err and err.count("\n") == 1
+    assert not (tmp_path / "m.aek").exists() and not list(tmp_path.glob(".m.aek*"))
+    assert main(["train", str(tmp_path / "x.npy"), "-o", str(tmp_path / "m.aek"), *args[:-2],
+                 "--checkpoint-dir", str(tmp_path / "ck"), "--resume"]) == 0  # fmt: skip
+    assert main(["train", str(tmp_path / "x.npy"), "-o", str(tmp_path / "full.aek"),
+                 *args[:-2]]) == 0  # fmt: skip
+    resumed, full = load_file(tmp_path / "m.aek"), load_file(tmp_path / "full.aek")
+    assert same(resumed, full)  # bit for bit, network tensors and all
