@@ -30,6 +30,7 @@ from .training import (
 )
 
 _INFERENCE_BATCH = 4096
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 # Rows of a memory-mapped training set held out for validation are read into memory.
 _MAX_STREAMED_VALIDATION = 50_000
 
@@ -471,6 +472,11 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             sample_shape = tuple(X.shape[1:])
             X = X.reshape(len(X), -1)
         X = validate_data(self, X, reset=reset, dtype=[np.float32, np.float64])
+        if X.dtype == np.float64 and X.size and np.abs(X).max() > _FLOAT32_MAX:
+            raise ValueError(
+                f"X has values up to {np.abs(X).max():.3g}, beyond float32 "
+                f"({_FLOAT32_MAX:.3g}), in which the network computes: rescale the data."
+            )
         return X, sample_shape
 
     def _map(self, fn, X: np.ndarray) -> np.ndarray:

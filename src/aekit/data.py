@@ -126,6 +126,11 @@ def read_data(spec: str | os.PathLike) -> Any:
     if name in BUILTIN:
         return BUILTIN[name]()
     path = Path(name)
+    if path.is_dir():
+        raise DataError(
+            f"{name}: is a folder; this model reads a data file (.npy .npz .csv .parquet IDX). "
+            "Folders of audio clips are for audio models."
+        )
     if not path.is_file():
         known = ", ".join(BUILTIN)
         raise DataError(f"{name}: no such file, and not a built-in data set ({known}).")
@@ -270,6 +275,8 @@ def read_texts(source: str | os.PathLike, column: str | None = None) -> list[str
     import pandas as pd
 
     path = Path(source)
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; texts come from a .txt, .csv or .tsv file.")
     if not path.is_file():
         raise DataError(f"{path}: no such file.")
     suffix = path.suffix.lower()

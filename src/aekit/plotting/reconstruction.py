@@ -74,9 +74,13 @@ class ReconstructionDisplay:
         rows = X if hasattr(X, "iloc") else np.asarray(X)
         if shape is not None:
             rows = rows[:n_samples]
+        elif rows.ndim > 2:  # samples given as small arrays to a model of flat rows
+            rows = rows.reshape(len(rows), -1)
         if len(rows) == 0:
             raise ValueError("X is empty: there is nothing to reconstruct.")
         rebuilt = model.inverse_transform(model.transform(rows))
+        if shape is None and getattr(rebuilt, "ndim", 2) > 2:
+            rebuilt = rebuilt.reshape(len(rebuilt), -1)
         names = list(model.feature_names_in_) if hasattr(model, "feature_names_in_") else None
         display = cls(rows, rebuilt, image_shape=shape, feature_names=names)
         return display.plot(ax=ax)
