@@ -172,7 +172,7 @@ def read_labels(source: str | os.PathLike) -> np.ndarray:
     elif suffix in (".csv", ".tsv"):
         try:
             frame = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
-        except (ValueError, pd.errors.ParserError) as exc:
+        except Exception as exc:  # the CSV parser raises many kinds on a damaged file
             raise DataError(f"{path}: not a readable table ({_summary(exc)}).") from None
         if frame.shape[1] != 1:
             raise DataError(
@@ -229,7 +229,7 @@ def _read_csv(path: Path):
         header = 0
     try:
         frame = pd.read_csv(path, header=header)
-    except (ValueError, pd.errors.ParserError) as exc:
+    except Exception as exc:  # the CSV parser raises many kinds on a damaged file
         raise DataError(f"{path}: not a readable CSV table ({exc}).") from None
     return _numeric_frame(frame, path, named=header is not None)
 
@@ -243,8 +243,8 @@ def _read_parquet(path: Path):
         raise DataError(
             f"{path}: reading .parquet needs pyarrow (pip install 'aekit[all]')."
         ) from None
-    except (ValueError, OSError) as exc:
-        raise DataError(f"{path}: not a readable Parquet file ({exc}).") from None
+    except Exception as exc:  # pyarrow raises many kinds on a damaged file
+        raise DataError(f"{path}: not a readable Parquet file ({_summary(exc)}).") from None
     return _numeric_frame(frame, path, named=True)
 
 
@@ -299,7 +299,7 @@ def read_texts(source: str | os.PathLike, column: str | None = None) -> list[str
                 dtype=str,
                 keep_default_na=False,
             )
-        except (ValueError, pd.errors.ParserError) as exc:
+        except Exception as exc:  # the CSV parser raises many kinds on a damaged file
             raise DataError(f"{path}: not a readable table ({_summary(exc)}).") from None
         if column is None:
             if frame.shape[1] != 1:
