@@ -45,20 +45,22 @@ def same(a, b):
     return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
 
 
-def test_resume_mid_epoch_gives_the_uninterrupted_model_bit_for_bit(X, tmp_path, monkeypatch):
+@pytest.mark.parametrize("step, done", [(100, 5), (17, 0)], ids=["mid-epoch", "epoch end"])
+def test_resume_gives_the_uninterrupted_model_bit_for_bit(X, tmp_path, monkeypatch, step, done):
     full = aekit.Autoencoder(**FIT).fit(X)
-    stop_at_call(monkeypatch, 100, lambda: training.request_stop(signal.SIGINT))
+    stop_at_call(monkeypatch, step, lambda: training.request_stop(signal.SIGINT))
     model = aekit.Autoencoder(**FIT, checkpoint_dir=tmp_path)
     with pytest.raises(TrainingInterrupted) as stopped:
         model.fit(X)
     training.request_stop(None)
     monkeypatch.undo()
     assert stopped.value.signal == signal.SIGINT and stopped.value.checkpoint.is_file()
-    assert len(model.history_["epoch"]) == 5  # 17 steps an epoch: stopped inside the 6th
+    assert len(model.history_["epoch"]) == done  # 17 steps an epoch; epochs finished
     assert model.transform(X[:2]).shape == (2, 3)  # usable meanwhile
     resumed = aekit.Autoencoder(**FIT, checkpoint_dir=tmp_path, resume=True).fit(X)
     assert same(weights(resumed), weights(full))
-    assert resumed.history_["train_loss"] == full.history_["train_loss"]
+    for key in ("epoch", "train_loss", "val_loss", "learning_rate"):
+        assert resumed.history_[key] == full.history_[key], key
 
 
 def test_ctrl_c_in_python_keeps_the_best_weights_and_history(X, monkeypatch):

@@ -281,7 +281,8 @@ def train(
         return torch.autocast(X.device.type, dtype=torch.bfloat16, enabled=bf16)
 
     bar = tqdm(total=100, disable=not verbose, unit="%", leave=False, dynamic_ncols=True)
-    lr = s.learning_rate
+    # The rate of the last step taken (a run resumed at the end of an epoch logs it).
+    lr = s.learning_rate * learning_rate_factor(st.step / total_steps, s.warmup)
     try:
         while st.epoch < s.epochs:
             module.train()
