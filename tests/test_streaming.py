@@ -93,7 +93,7 @@ def test_npy_writer_needs_every_row(tmp_path):
         streaming.npy_layout(tmp_path / "f.npy")
 
 
-def test_fit_on_a_memory_map_keeps_the_rows_on_disk(tmp_path, tiny_blocks, monkeypatch):
+def test_fit_on_a_memory_map_keeps_the_rows_on_disk(tmp_path, tiny_blocks):
     import aekit.autoencoder as module
 
     rng = np.random.default_rng(0)
@@ -105,8 +105,9 @@ def test_fit_on_a_memory_map_keeps_the_rows_on_disk(tmp_path, tiny_blocks, monke
     def no_copy(_):
         raise AssertionError("the memory-mapped training set was copied into memory")
 
-    monkeypatch.setattr(module, "_to_tensor", no_copy)
-    streamed = aekit.Autoencoder(latent_dim=2, epochs=30, random_state=0).fit(mapped)
+    with pytest.MonkeyPatch.context() as spy:  # guards fit; inference copies small batches
+        spy.setattr(module, "_to_tensor", no_copy)
+        streamed = aekit.Autoencoder(latent_dim=2, epochs=30, random_state=0).fit(mapped)
     # Same scaling from block statistics; a model as good as the in-memory one.
     np.testing.assert_allclose(streamed.scaling_.mean, in_memory.scaling_.mean, rtol=1e-9)
     np.testing.assert_allclose(streamed.scaling_.scale, in_memory.scaling_.scale, rtol=1e-9)

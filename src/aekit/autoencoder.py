@@ -305,18 +305,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         budget = self.max_time
         if budget is not None:
             budget -= time.perf_counter() - start
-        settings = TrainSettings(
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            learning_rate=self.learning_rate,
-            max_time=budget,
-            patience=self.patience,
-            verbose=bool(self.verbose),
-            precision=self.precision,
-            checkpoint_dir=None if self.checkpoint_dir is None else str(self.checkpoint_dir),
-            resume=bool(self.resume),
-            on_divergence=self.on_divergence,
-        )
+        settings = TrainSettings.of(self, budget)
         noise_range = {}
         if scaling.mode != "unit" and self.noise_type == "salt_pepper" and self.noise > 0:
             # Salt and pepper are the data's extremes in network space (0 and 1 for unit data).
@@ -472,10 +461,13 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             sample_shape = tuple(X.shape[1:])
             X = X.reshape(len(X), -1)
         X = validate_data(self, X, reset=reset, dtype=[np.float32, np.float64])
-        if X.dtype == np.float64 and X.size and np.abs(X).max() > _FLOAT32_MAX:
+        # One pass each for the extremes, no array-sized temporary (validate_data has
+        # ruled out NaN); float32 input cannot hold such values anyway.
+        peak = max(float(X.max()), -float(X.min())) if X.dtype == np.float64 and X.size else 0.0
+        if peak > _FLOAT32_MAX:
             raise ValueError(
-                f"X has values up to {np.abs(X).max():.3g}, beyond float32 "
-                f"({_FLOAT32_MAX:.3g}), in which the network computes: rescale the data."
+                f"X has values up to {peak:.3g}, beyond float32 ({_FLOAT32_MAX:.3g}), in "
+                "which the network computes: rescale the data."
             )
         return X, sample_shape
 
@@ -486,8 +478,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         out = []
         with torch.inference_mode():
             for start in range(0, len(X), _INFERENCE_BATCH):
-                # A copy: rows of a read-only memory map cannot back a tensor.
-                xb = torch.from_numpy(np.array(X[start : start + _INFERENCE_BATCH], order="C"))
+                xb = _to_tensor(X[start : start + _INFERENCE_BATCH])
                 out.append(fn(xb.to(device)).cpu().numpy())
         return np.concatenate(out) if out else np.empty((0, 0), np.float32)
 

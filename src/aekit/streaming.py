@@ -126,8 +126,9 @@ class MappedRows:
             picked = self.ids[index]
         else:
             picked = np.sort(self.ids[torch.as_tensor(index).cpu().numpy()])
+        # Fancy indexing reads the rows into a fresh, writable array.
         rows = self.scaling.transform(np.asarray(self.X[picked]).reshape(len(picked), -1))
-        return torch.from_numpy(np.array(rows, dtype=np.float32, order="C")).to(self.device)
+        return torch.from_numpy(np.ascontiguousarray(rows, dtype=np.float32)).to(self.device)
 
     def to(self, device: Any) -> MappedRows:
         return MappedRows(self.X, self.scaling, device, self.ids)

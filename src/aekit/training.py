@@ -62,6 +62,25 @@ class TrainSettings:
     resume: bool = False  # go on from the checkpoint in checkpoint_dir, if there is one
     on_divergence: str = "raise"  # "skip": leave out batches whose loss is NaN or inf
 
+    @classmethod
+    def of(cls, estimator: Any, max_time: float | None, **extra: Any) -> TrainSettings:
+        """The settings of an estimator whose parameters include TRAINING_CONSTRAINTS's,
+        with ``max_time`` (what is left of its budget) and any ``extra`` fields."""
+        e = estimator
+        return cls(
+            epochs=e.epochs,
+            batch_size=e.batch_size,
+            learning_rate=e.learning_rate,
+            max_time=max_time,
+            patience=e.patience,
+            verbose=bool(e.verbose),
+            precision=e.precision,
+            checkpoint_dir=None if e.checkpoint_dir is None else str(e.checkpoint_dir),
+            resume=bool(e.resume),
+            on_divergence=e.on_divergence,
+            **extra,
+        )
+
 
 # The training parameters every estimator takes, as scikit-learn constraints.
 TRAINING_CONSTRAINTS: dict[str, list] = {

@@ -107,16 +107,10 @@ def _audio_metrics(model: Any, clips: list[Any]) -> dict[str, Any]:
 
 
 def _text_metrics(model: Any, texts: list[str]) -> dict[str, Any]:
-    from ..text.metrics import exact_match, word_accuracy
+    from ..text.metrics import text_scores
 
-    rebuilt = model.reconstruct(texts)
-    return {
-        "n_samples": len(texts),
-        "word_accuracy": word_accuracy(texts, rebuilt),
-        "exact_match": exact_match(texts, rebuilt),
-        "token_cross_entropy": -model.score(texts),  # mean per text, nats per token
-        "latent_dim": int(model.latent_dim),
-    }
+    scores, _ = text_scores(model, texts)
+    return {"n_samples": len(texts), **scores, "latent_dim": int(model.latent_dim)}
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:

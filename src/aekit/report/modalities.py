@@ -159,16 +159,16 @@ def text_parts(model: Any, texts: list[str], labels: Any) -> Parts:
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from ..text.metrics import exact_match, word_accuracy, word_matches
+    from ..text.metrics import text_scores, word_matches
 
     k = int(model.latent_dim)
     parts = Parts(baseline=f"TF-IDF + SVD, {k} components (PCA of word weights)")
     codes = model.transform(texts)
-    rebuilt = model.reconstruct(texts)
+    scores, rebuilt = text_scores(model, texts)
     parts.metrics += [
-        ("word accuracy", word_accuracy(texts, rebuilt), None),
-        ("exact match", exact_match(texts, rebuilt), None),
-        ("token cross-entropy (nats per token)", -model.score(texts), None),
+        ("word accuracy", scores["word_accuracy"], None),
+        ("exact match", scores["exact_match"], None),
+        ("token cross-entropy (nats per token)", scores["token_cross_entropy"], None),
     ]
     svd_codes = None
     if labels is not None:

@@ -252,19 +252,7 @@ class TextAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 code_params=2 if self.variational else 1,
             ).to(device)
         budget = None if self.max_time is None else self.max_time - (time.perf_counter() - start)
-        settings = TrainSettings(
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            learning_rate=self.learning_rate,
-            max_time=budget,
-            patience=self.patience,
-            clip_grad=1.0,
-            verbose=bool(self.verbose),
-            precision=self.precision,
-            checkpoint_dir=None if self.checkpoint_dir is None else str(self.checkpoint_dir),
-            resume=bool(self.resume),
-            on_divergence=self.on_divergence,
-        )
+        settings = TrainSettings.of(self, budget, clip_grad=1.0)
         objective = self._objective(torch.Generator(device=device).manual_seed(seed + 1))
         lengths = (train_x != 0).sum(dim=1)
         self.n_features_in_ = 1

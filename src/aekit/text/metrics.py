@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 
 def _words(text: str) -> list[str]:
@@ -54,6 +55,18 @@ def exact_match(references: Sequence[str], hypotheses: Sequence[str]) -> float:
         return 1.0
     same = sum(_words(r) == _words(h) for r, h in zip(references, hypotheses, strict=True))
     return same / len(references)
+
+
+def text_scores(model: Any, texts: Sequence[str]) -> tuple[dict[str, float], list[str]]:
+    """How well a fitted TextAutoencoder rebuilds ``texts``: word accuracy, exact match
+    and token cross-entropy (mean per text, nats per token); and the reconstructions."""
+    rebuilt = model.reconstruct(list(texts))
+    scores = {
+        "word_accuracy": word_accuracy(texts, rebuilt),
+        "exact_match": exact_match(texts, rebuilt),
+        "token_cross_entropy": -model.score(list(texts)),
+    }
+    return scores, rebuilt
 
 
 def _check_pairs(references: Sequence[str], hypotheses: Sequence[str]) -> None:
