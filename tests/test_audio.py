@@ -5,7 +5,7 @@ import pytest
 
 import aekit
 from aekit.audio.clips import fix_length, read_clip, write_clip
-from aekit.audio.spectrogram import LogMel, spectral_convergence
+from aekit.audio.spectrogram import LogMel, spectral_convergence, voiced_mean
 
 pytest.importorskip("librosa")
 
@@ -170,3 +170,15 @@ def test_augment_adds_faster_and_slower_copies(monkeypatch):
     np.testing.assert_allclose(seen[0][0].reshape(centred.shape), centred, atol=1e-5)
     with pytest.raises(ValueError, match="speed factors"):
         aekit.AudioAutoencoder(sample_rate=RATE, augment=(0.0,)).fit([tone(400.0)])
+
+
+def test_clip_standardisation_ignores_padding():
+    # "clip" removes each band's mean over the sounding frames only: the same word
+    # padded with more or less silence is centred alike.
+    spec = LogMel(RATE, 256, 64, 40)
+    word = tone(500.0, 0.2) * np.hanning(1600)
+    short, long = (spec(fix_length(word, n)[None])[0] for n in (2000, 4000))
+    means = [voiced_mean(s[None])[0, :, 0] for s in (short, long)]
+    np.testing.assert_allclose(means[0], means[1], atol=0.5)
+    plain = [s.mean(axis=1) for s in (short, long)]  # what padding does to a plain mean
+    assert np.abs(plain[0] - plain[1]).max() > 5

@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..autoencoder import Autoencoder
 from .clips import check_clips, fix_length, resample
-from .spectrogram import LogMel, spectral_convergence
+from .spectrogram import LogMel, spectral_convergence, voiced_mean
 
 _DEFAULT_LATENT = 32
 
@@ -59,7 +59,8 @@ class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         not content. Decoded clips are scaled to a peak of 1 too.
     standardize : {"bands", "clip"}, default="bands"
         ``"bands"``: each mel band is standardised with the fit data's mean and
-        standard deviation. ``"clip"``: each clip's own mean per band is removed first
+        standard deviation. ``"clip"``: each clip's own mean per band, over its sounding
+        frames (within 15 dB of its loudest), is removed first
         (cepstral mean normalisation, as speech recognisers do): the speaker's and the
         microphone's spectral colour go, so codes describe what is said, and decoded
         clips get the fit data's average colour instead of their own.
@@ -225,7 +226,7 @@ class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     def _centred(self, logmel: np.ndarray) -> np.ndarray:
         # Decoding adds band_mean_ back in both modes: the average clip's colour.
         if self.standardize == "clip":
-            return logmel - logmel.mean(axis=2, keepdims=True)
+            return logmel - voiced_mean(logmel)
         return logmel - self.band_mean_[:, None]
 
     def _scaled(self, centred: np.ndarray) -> np.ndarray:

@@ -11,6 +11,9 @@ from .clips import optional
 # Power floor: -80 dB below a full-scale sine keeps digital silence (zero padding)
 # from dominating the spectrogram's range.
 AMIN = 1e-8
+# Frames this far below a clip's loudest one are left out of its voiced_mean: on FSDD
+# (one speaker held out) 15 dB gave digit accuracy 0.687, 25 dB 0.682, 40 dB 0.670.
+VOICED_DB = 15.0
 
 
 @dataclass(frozen=True)
@@ -66,3 +69,16 @@ def spectral_convergence(reference: np.ndarray, estimate: np.ndarray, spec: LogM
     num = np.sqrt(((s - s_hat) ** 2).sum(axis=(-2, -1)))
     den = np.sqrt((s**2).sum(axis=(-2, -1)))
     return num / np.maximum(den, 1e-12)
+
+
+def voiced_mean(logmel: np.ndarray) -> np.ndarray:
+    """Per clip and mel band, the mean dB over the clip's sounding frames, shape
+    (n, n_mels, 1): frames whose total power is within ``VOICED_DB`` of the clip's
+    loudest. A mean over all frames would count the padding of short clips, shifting
+    them more than long ones."""
+    logmel = np.asarray(logmel, dtype=np.float32)
+    peak = logmel.max(axis=1)  # loudest band per frame (n, frames)
+    energy = peak + 10 * np.log10(np.power(10.0, (logmel - peak[:, None]) / 10).sum(axis=1))
+    voiced = energy >= energy.max(axis=1, keepdims=True) - VOICED_DB
+    total = (logmel * voiced[:, None, :]).sum(axis=2, keepdims=True)
+    return total / voiced.sum(axis=1)[:, None, None]
