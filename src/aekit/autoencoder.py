@@ -581,12 +581,16 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     def _per_sample(self, X: Any, measure: str, **options: Any) -> np.ndarray:
         """One float64 per sample of ``X``: the objective's ``measure`` (a method name)."""
         check_is_fitted(self)
-        X, _ = self._check_input(X, reset=False)
         fn = getattr(self._objective(), measure)
-        per_sample = self._map(
-            lambda xb: fn(self.network_, xb, **options), self.scaling_.transform(X)
-        )
-        return per_sample.astype(np.float64)
+
+        def measure_block(block: Any) -> np.ndarray:
+            X, _ = self._check_input(block, reset=False)
+            per_sample = self._map(
+                lambda xb: fn(self.network_, xb, **options), self.scaling_.transform(X)
+            )
+            return per_sample.astype(np.float64)
+
+        return _blockwise(measure_block, X)
 
     def sample(self, n_samples: int = 1, random_state: Any = None) -> np.ndarray:
         """Not available: a plain autoencoder has no prior over its codes to draw from.
