@@ -42,6 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
             "--skip-bad", action="store_true", help="audio: skip unreadable files, count them"
         )
 
+    def model_and_data(p: Any) -> None:
+        """MODEL DATA and how DATA is read: the verbs that run a model over data."""
+        p.add_argument("model", metavar="MODEL")
+        p.add_argument("data", metavar="DATA")
+        p.add_argument("--column", help="text models: the text column of a .csv/.tsv")
+        skip_bad(p)
+
     def progress_flags(p: argparse.ArgumentParser) -> None:
         group = p.add_mutually_exclusive_group()
         group.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -135,10 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     progress_flags(p)
 
     p = add("encode", cmd_encode, "write the codes of DATA")
-    p.add_argument("model", metavar="MODEL")
-    p.add_argument("data", metavar="DATA")
-    p.add_argument("--column", help="text models: the text column of a .csv/.tsv")
-    skip_bad(p)
+    model_and_data(p)
     p.add_argument("-o", "--output", required=True, help="codes file (.npy or .csv)")
     p.add_argument("--force", action="store_true")
 
@@ -154,17 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true")
 
     p = add("evaluate", cmd_evaluate, "reconstruction error of MODEL on DATA")
-    p.add_argument("model", metavar="MODEL")
-    p.add_argument("data", metavar="DATA")
-    p.add_argument("--column", help="text models: the text column of a .csv/.tsv")
-    skip_bad(p)
+    model_and_data(p)
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add("score", cmd_score, "normality score of each row of DATA (higher is more normal)")
-    p.add_argument("model", metavar="MODEL")
-    p.add_argument("data", metavar="DATA")
-    p.add_argument("--column", help="text models: the text column of a .csv/.tsv")
-    skip_bad(p)
+    model_and_data(p)
     p.add_argument("-o", "--output", required=True, help="scores.csv (or .npy)")
     p.add_argument(
         "--threshold",
@@ -186,16 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true")
 
     p = add("report", cmd_report, "write a self-contained HTML report on MODEL and DATA")
-    p.add_argument("model", metavar="MODEL")
-    p.add_argument("data", metavar="DATA")
+    model_and_data(p)
     p.add_argument(
         "--labels",
         metavar="COL_OR_FILE",
         help="classes of DATA: a column of it, a file (.npy .txt .csv), or 'target' for a "
         "built-in data set",
     )
-    p.add_argument("--column", help="text models: the text column of a .csv/.tsv")
-    skip_bad(p)
     p.add_argument("-o", "--output", required=True, help="report.html")
     p.add_argument("--force", action="store_true")
 
