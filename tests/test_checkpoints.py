@@ -10,7 +10,6 @@ import pytest
 from safetensors.numpy import load_file
 
 import aekit
-import aekit.training as training
 from aekit.cli import main
 from aekit.training import TrainingInterrupted
 
@@ -23,18 +22,22 @@ def X():
     return (rng.random((600, 3)) @ rng.random((3, 20))).astype(np.float32)
 
 
-def stop_at_call(monkeypatch, n, effect):
-    """Make the n-th learning-rate computation (one per step) do ``effect()``."""
-    calls = {"n": 0}
-    original = training.learning_rate_factor
+class StopAt(aekit.callbacks.Callback):
+    """At the ``n``-th step, ``effect()``: before the step runs (one call per step)."""
 
-    def counting(progress, warmup):
-        calls["n"] += 1
-        if calls["n"] == n:
-            effect()
-        return original(progress, warmup)
+    def __init__(self, n, effect):
+        self.n, self.effect, self.calls = n, effect, 0
 
-    monkeypatch.setattr(training, "learning_rate_factor", counting)
+    def on_batch_begin(self, loop):
+        self.calls += 1
+        if self.calls == self.n:
+            self.effect()
+
+
+def signal_at(n, sig):
+    """Callbacks that deliver ``sig`` (as the CLI's handler would) at the n-th step."""
+    stop = aekit.callbacks.SignalStop()
+    return [StopAt(n, lambda: stop.request(sig)), stop]
 
 
 def weights(model):
@@ -46,14 +49,12 @@ def same(a, b):
 
 
 @pytest.mark.parametrize("step, done", [(100, 5), (17, 0)], ids=["mid-epoch", "epoch end"])
-def test_resume_gives_the_uninterrupted_model_bit_for_bit(X, tmp_path, monkeypatch, step, done):
+def test_resume_gives_the_uninterrupted_model_bit_for_bit(X, tmp_path, step, done):
     full = aekit.Autoencoder(**FIT).fit(X)
-    stop_at_call(monkeypatch, step, lambda: training.request_stop(signal.SIGINT))
-    model = aekit.Autoencoder(**FIT, checkpoint_dir=tmp_path)
+    callbacks = signal_at(step, signal.SIGINT)
+    model = aekit.Autoencoder(**FIT, checkpoint_dir=tmp_path, callbacks=callbacks)
     with pytest.raises(TrainingInterrupted) as stopped:
         model.fit(X)
-    training.request_stop(None)
-    monkeypatch.undo()
     assert stopped.value.signal == signal.SIGINT and stopped.value.checkpoint.is_file()
     assert len(model.history_["epoch"]) == done  # 17 steps an epoch; epochs finished
     assert model.transform(X[:2]).shape == (2, 3)  # usable meanwhile
@@ -63,17 +64,25 @@ def test_resume_gives_the_uninterrupted_model_bit_for_bit(X, tmp_path, monkeypat
         assert resumed.history_[key] == full.history_[key], key
 
 
-def test_ctrl_c_in_python_keeps_the_best_weights_and_history(X, monkeypatch):
+def test_ctrl_c_in_python_keeps_the_best_weights_and_history(X):
     def ctrl_c():
         raise KeyboardInterrupt
 
-    stop_at_call(monkeypatch, 60, ctrl_c)
-    model = aekit.Autoencoder(**FIT)
+    class Best(aekit.callbacks.Callback):  # the weights of the best validation epoch
+        best = None
+
+        def on_epoch_end(self, loop):
+            val = loop.history["val_loss"]
+            if val[-1] == min(val):
+                self.best = {k: v.detach().clone() for k, v in loop.module.state_dict().items()}
+
+    best = Best()
+    model = aekit.Autoencoder(**FIT, callbacks=[best, StopAt(60, ctrl_c)])
     with pytest.raises(KeyboardInterrupt):
         model.fit(X)
     epochs = len(model.history_["epoch"])
     assert epochs == 3 and model.training_time_ > 0
-    assert model.score(X) == pytest.approx(model.score(X))  # usable, in eval mode
+    assert same(weights(model), best.best)  # the best epoch's, not the step's at Ctrl-C
     assert not model.network_.training
 
 
@@ -87,16 +96,14 @@ def test_resume_refuses_another_run_and_needs_a_folder(X, tmp_path):
         aekit.Autoencoder(**FIT, checkpoint_dir=tmp_path / "new", resume=True).fit(X)
 
 
-def test_text_model_resumes_too(tmp_path, monkeypatch):
+def test_text_model_resumes_too(tmp_path):
     posts = ["hi all", "lol", "really need chipotle today", "brb"] * 6
     params = {"latent_dim": 4, "hidden_dim": 16, "epochs": 6, "synthetic": 0,
               "batch_size": 8, "random_state": 0}  # fmt: skip
     full = aekit.TextAutoencoder(**params).fit(posts)
-    stop_at_call(monkeypatch, 7, lambda: training.request_stop(signal.SIGTERM))
+    callbacks = signal_at(7, signal.SIGTERM)
     with pytest.raises(TrainingInterrupted):
-        aekit.TextAutoencoder(**params, checkpoint_dir=tmp_path).fit(posts)
-    training.request_stop(None)
-    monkeypatch.undo()
+        aekit.TextAutoencoder(**params, checkpoint_dir=tmp_path, callbacks=callbacks).fit(posts)
     resumed = aekit.TextAutoencoder(**params, checkpoint_dir=tmp_path, resume=True).fit(posts)
     assert same(weights(resumed), weights(full))
 

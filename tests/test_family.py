@@ -5,11 +5,13 @@ import pytest
 import torch
 
 from aekit import Autoencoder, VariationalAutoencoder, load
+from aekit.bottleneck import Gaussian
 from aekit.corruption import corrupt
 from aekit.data import load_digits
 from aekit.networks import build_network
 from aekit.objective import Objective
-from aekit.penalties import contraction_closed_form, has_closed_form, jacobian_sq_norm
+from aekit.penalties import Contractive, PriorKL, jacobian_sq_norm
+from aekit.reconstruction import BCE, MSE
 
 FAST = dict(latent_dim=8, epochs=40, batch_size=64, random_state=0, device="cpu")
 
@@ -47,8 +49,11 @@ def test_kl_sparsity_target_sets_the_mean_activation(digits):
     model = Autoencoder(sparsity=0.1, sparsity_target=0.05, **FAST).fit(X_train)
     Z = model.transform(X_test)
     assert Z.min() >= 0 and Z.max() <= 1  # sigmoid code units
-    assert np.all(np.abs(Z.mean(axis=0) - 0.05) < 0.05)
+    assert np.all(np.abs(Z.mean(axis=0) - 0.05) < 0.015)  # measured: within 0.009
     assert model.inverse_transform(Z).shape == X_test.shape
+    # Without the penalty's weight the same sigmoid units sit near 0.5: the KL did it.
+    loose = Autoencoder(sparsity=1e-9, sparsity_target=0.05, **FAST).fit(X_train)
+    assert np.all(loose.transform(X_test).mean(axis=0) > 0.3)
 
 
 # ---------------------------------------------------------------- denoising
@@ -114,23 +119,33 @@ def test_closed_form_jacobian_equals_autograd(activation):
     net = build_network(
         "dense", n_features=7, latent_dim=3, hidden_dims=(11,), activation=activation
     )
-    assert has_closed_form(net)
+    assert net.closed_form_contraction  # the network says so itself
     x = torch.randn(9, 7, dtype=torch.float64)
     net = net.double()
     exact = jacobian_sq_norm(net.encode, x)
-    torch.testing.assert_close(contraction_closed_form(net, x, 3), exact)
+    torch.testing.assert_close(net.contraction(x, 3), exact)
     # The batch-mean form that training uses agrees too, and carries gradients.
-    objective = Objective(latent_dim=3, loss="mse", unit=False, contractive=1.0)
-    assert not has_closed_form(build_network("dense", n_features=7, hidden_dims=(4, 4)))
+    _, mean = net.encode_with_contraction(x, 3)
+    torch.testing.assert_close(mean, exact.mean())
+    objective = Objective(latent_dim=3, reconstruction=MSE(), penalties=(Contractive(1.0),))
+    assert not build_network("dense", n_features=7, hidden_dims=(4, 4)).closed_form_contraction
     torch.testing.assert_close(objective.contraction(net, x), exact)
 
 
 def test_contractive_trains_through_autograd_on_conv_and_deep_dense(digits):
-    X_train, _ = digits
+    X_train, X_test = digits
+    x = torch.from_numpy(X_test[:100])
     for arch, hidden in [("conv", (4, 8)), ("dense", (32, 16))]:
         kw = {**FAST, "epochs": 2, "hidden_dims": hidden}
         model = Autoencoder(architecture=arch, contractive=1e-3, **kw).fit(X_train[:256])
-        assert np.isfinite(model.history_["train_loss"]).all()
+        plain = Autoencoder(architecture=arch, **kw).fit(X_train[:256])
+        assert not getattr(model.network_, "closed_form_contraction", False)  # autograd path
+
+        def jacobian(m):
+            return m._objective().contraction(m.network_, x).mean().item()
+
+        # Measured: 0.42x (conv) and 0.30x (dense) of the plain model's.
+        assert jacobian(model) < 0.6 * jacobian(plain), arch
 
 
 # ---------------------------------------------------------------- variational
@@ -182,10 +197,9 @@ def test_kl_warmup_starts_with_no_kl(vae, digits):
     x = torch.from_numpy(digits[1][:64])
     net = vae.network_.train()
 
-    def loss(progress, **kw):
-        objective = Objective(
-            latent_dim=8, loss="bce", unit=True, bottleneck="gaussian", kl_warmup=0.5, **kw
-        )
+    def loss(progress, free_bits=0.0):
+        prior = PriorKL(beta=1.0, warmup=0.5, free_bits=free_bits)
+        objective = Objective(8, BCE(), Gaussian(), penalties=(prior,))
         objective.generator = torch.Generator().manual_seed(0)
         return objective(net, x, progress).item()
 
@@ -211,7 +225,11 @@ def test_vae_on_standardised_data(table_data):
     model = VariationalAutoencoder(**{**FAST, "latent_dim": 3}).fit(table_data)
     assert model.loss_ == "mse"
     assert model.sample(5).shape == (5, 8)
-    assert np.isfinite(model.score(table_data))
+    # In standardised units the column means would score 1; 4-dim data through 3 units:
+    # measured 0.33 (1.01 after one epoch).
+    assert model.reconstruction_error(table_data).mean() < 0.6
+    short = VariationalAutoencoder(**{**FAST, "latent_dim": 3, "epochs": 1}).fit(table_data)
+    assert model.score(table_data) > short.score(table_data)
 
 
 # ---------------------------------------------------------------- combinations
@@ -221,11 +239,21 @@ def test_settings_combine(digits):
     model = Autoencoder(
         architecture="conv", image_shape=(8, 8), noise=0.3, sparsity=1e-4, **FAST
     ).fit(images)
+    plain = Autoencoder(architecture="conv", image_shape=(8, 8), **FAST).fit(images)
     assert model.inverse_transform(model.transform(images[:5])).shape == (5, 8, 8)
+    # Both settings act at once: it denoises better than a plain conv model (measured
+    # 0.025 vs 0.030) and its code is smaller (mean |z| 9.9 vs 19.4).
+    clean = X_test.reshape(-1, 8, 8)
+    noisy = np.clip(clean + np.random.default_rng(0).normal(0, 0.3, clean.shape), 0, 1)
+    assert _mse(model, noisy, clean) < 0.9 * _mse(plain, noisy, clean)
+    assert _mean_abs_code(model, clean) < 0.75 * _mean_abs_code(plain, clean)
     both = VariationalAutoencoder(
         noise=0.2, noise_type="masking", contractive=1e-3, **{**FAST, "epochs": 3}
     ).fit(X_train)
-    assert np.isfinite(both.score(X_test))
+    objective = both._objective()  # one objective holds all three settings
+    assert objective.corruption.noise_type == "masking" and objective.corruption.noise == 0.2
+    assert [type(p) for p in objective.penalties] == [PriorKL, Contractive]
+    assert both.history_["train_loss"][-1] < both.history_["train_loss"][0]
 
 
 # ---------------------------------------------------------------- bad settings

@@ -5,20 +5,22 @@
 >>> Z = ae.fit(X).transform(X)                        # doctest: +SKIP
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from .version import __version__  # noqa: I001  (first: every part may name it)
 
+from . import callbacks
 from .anomaly import AnomalyDetector
 from .audio.autoencoder import AudioAutoencoder
 from .autoencoder import Autoencoder
 from .model_file import ModelFileError, load
+from .networks import register_network
 from .text.autoencoder import TextAutoencoder
 from .text.metrics import exact_match, word_accuracy
 from .variational import VariationalAutoencoder
 
-try:
-    __version__ = version("aekit")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+# The modality plug-ins register themselves for the command line, reports and export.
+from . import array_plugin, audio, text  # noqa: E402, F401  isort: skip
+from .audio import plugin as _audio_plugin  # noqa: E402, F401  isort: skip
+from .text import plugin as _text_plugin  # noqa: E402, F401  isort: skip
 
 __all__ = [
     "AnomalyDetector",
@@ -27,8 +29,10 @@ __all__ = [
     "ModelFileError",
     "TextAutoencoder",
     "VariationalAutoencoder",
+    "callbacks",
     "exact_match",
     "load",
+    "register_network",
     "word_accuracy",
     "__version__",
 ]

@@ -6,14 +6,18 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, OutlierMixin, clone
+from sklearn.base import BaseEstimator, OutlierMixin
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .autoencoder import Autoencoder
+from .estimator import Wrapper
+from .model_file import pack_inner, register_estimator, save, unpack_inner
+from .params import TRAINING, Declared, Param, inherited, parameters
 
 
-class AnomalyDetector(OutlierMixin, BaseEstimator):
+@register_estimator
+class AnomalyDetector(Wrapper, Declared, OutlierMixin, BaseEstimator):
     """Outlier detection by reconstruction: scikit-learn's outlier-detector API.
 
     An autoencoder learns the training data; samples it reconstructs badly are
@@ -28,21 +32,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
 
     Parameters
     ----------
-    autoencoder : Autoencoder or VariationalAutoencoder, default=None
-        The (unfitted) model to learn the data with; it is cloned at ``fit``. ``None``
-        means ``Autoencoder()``. Its settings are this detector's nested parameters
-        (``autoencoder__latent_dim`` ...), for ``set_params`` and ``GridSearchCV``.
-    contamination : "auto" or float in (0, 0.5], default="auto"
-        Expected share of outliers in the training data: ``offset_`` is that
-        quantile of the training scores. ``"auto"`` uses the box-plot rule instead, on
-        the logarithm of the error (``-score``): training errors whose log lies above
-        ``Q3 + 1.5 * IQR`` are outliers (on the scores themselves if any error is 0).
-    window : "auto" or int >= 1, default="auto"
-        For images: side of the neighbourhood over which the residual is averaged
-        before squaring (see :meth:`Autoencoder.reconstruction_error`); 1 is the plain
-        per-pixel error. ``"auto"`` is 3 for pictures (the model knows their shape or
-        they are a square number of features, at least 8x8, in [0, 1]) and 1 for
-        everything else, tables included.
+    {parameters}
 
     Attributes
     ----------
@@ -72,24 +62,37 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
     array([ 1,  1,  1, -1])
     """
 
-    _parameter_constraints: dict[str, list[Any]] = {
-        "autoencoder": [None, HasMethods(["fit", "reconstruction_error", "transform"])],
-        "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
-        "window": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-    }
-
-    def __init__(
-        self, autoencoder: Autoencoder | None = None, *, contamination="auto", window="auto"
-    ):
-        self.autoencoder = autoencoder
-        self.contamination = contamination
-        self.window = window
+    _parameters = parameters(
+        Param("autoencoder", None, [None, HasMethods(["fit", "reconstruction_error", "transform"])],
+              "Autoencoder or VariationalAutoencoder",
+              "The (unfitted) model to learn the data with; it is cloned at fit. None means "
+              "Autoencoder(). Its settings are this detector's nested parameters "
+              "(autoencoder__latent_dim ...), for set_params and GridSearchCV."),
+        Param("contamination", "auto",
+              [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+              '"auto" or float in (0, 0.5]',
+              "Expected share of outliers in the training data: offset_ is that quantile of "
+              'the training scores. "auto" uses the box-plot rule instead, on the logarithm of '
+              "the error (-score): training errors whose log lies above Q3 + 1.5 * IQR are "
+              "outliers (on the scores themselves if any error is 0).",
+              {"metavar": "auto|F",
+               "help": "save an AnomalyDetector: expected share of outliers in DATA, or auto"}),
+        Param("window", "auto", [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+              '"auto" or int >= 1',
+              "For images: side of the neighbourhood over which the residual is averaged "
+              "before squaring (see Autoencoder.reconstruction_error); 1 is the plain per-pixel "
+              'error. "auto" is 3 for pictures (the model knows their shape or they are a '
+              "square number of features, at least 8x8, in [0, 1]) and 1 for everything else, "
+              "tables included.",
+              {"metavar": "auto|N",
+               "help": "detector: side of the pixel neighbourhood the error is averaged over"}),
+        inherited(TRAINING, "autoencoder"),
+    )  # fmt: skip
 
     def fit(self, X: Any, y: Any = None) -> AnomalyDetector:
         """Fit the autoencoder on ``X`` and set the threshold from its scores."""
         self._validate_params()
-        model = Autoencoder() if self.autoencoder is None else clone(self.autoencoder)
-        model.fit(X)
+        model = self._inner(Autoencoder).fit(X)
         window = resolve_window(model, self.window)
         scores = reconstruction_scores(model, X, window)
         self._adopt(model, _offset(scores, self.contamination), window)
@@ -111,27 +114,22 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         inner = Autoencoder() if self.autoencoder is None else self.autoencoder
-        tags.non_deterministic = inner.__sklearn_tags__().non_deterministic
+        timed = self.max_time is not None
+        tags.non_deterministic = timed or inner.__sklearn_tags__().non_deterministic
         return tags
 
     # ------------------------------------------------------------------ files
     def save(self, path: str) -> None:
         """Write the fitted detector to one safetensors file; see :func:`aekit.load`."""
-        from .model_file import save
-
         save(self, path)
 
     def _file_state(self):
-        from .model_file import pack_inner
-
         check_is_fitted(self)
         inner, tensors = pack_inner(self.autoencoder_, "autoencoder.")
         state = {"offset": float(self.offset_), "window": self.window_, "autoencoder": inner}
         return state, tensors
 
     def _load_file_state(self, state: dict[str, Any], tensors: dict[str, Any]) -> None:
-        from .model_file import unpack_inner
-
         model = unpack_inner(state["autoencoder"], tensors, "autoencoder.")
         self._adopt(model, float(state["offset"]), int(state.get("window", 1)))
 

@@ -6,6 +6,8 @@ standardised), during training only; ``transform`` always sees the data as given
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 NOISE_TYPES = ("gaussian", "masking", "salt_pepper")
@@ -30,8 +32,8 @@ def corrupt(
     noise_type: str,
     noise: float,
     generator: torch.Generator | None,
-    low: torch.Tensor,
-    high: torch.Tensor,
+    low: torch.Tensor | float,
+    high: torch.Tensor | float,
     clip: bool,
 ) -> torch.Tensor:
     """Return a corrupted copy of the batch ``x``.
@@ -50,3 +52,17 @@ def corrupt(
         return x.masked_fill(hit, 0.0)
     salt = torch.rand(x.shape, **kw) < 0.5
     return torch.where(hit, torch.where(salt, high, low), x)
+
+
+@dataclass
+class Corruption:
+    """One setting of the axis: :func:`corrupt` with its type, level and the data range."""
+
+    noise_type: str
+    noise: float
+    low: torch.Tensor | float = 0.0  # the data's range in network space
+    high: torch.Tensor | float = 1.0
+    clip: bool = False  # data in [0, 1]: gaussian noise stays in the range
+
+    def __call__(self, x: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        return corrupt(x, self.noise_type, self.noise, generator, self.low, self.high, self.clip)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .model_file import write_atomic
+from .files import write_atomic
 
 FASHION_MNIST_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 # SHA-256 of the *decompressed* IDX payloads: the .gz wrappers differ between mirrors

@@ -16,6 +16,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from .files import write_atomic
+from .modality import modality_of
+
 ENCODER, DECODER = "encoder.onnx", "decoder.onnx"
 _OPSET = 18
 
@@ -63,30 +66,9 @@ def _scaling(model: Any) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def check_exportable(estimator: Any) -> Any:
-    """The autoencoder to export (a detector's own), or a ValueError saying why not."""
-    from .anomaly import AnomalyDetector
-    from .autoencoder import Autoencoder
-
-    name = type(estimator).__name__
-    if isinstance(estimator, AnomalyDetector):
-        if not hasattr(estimator, "autoencoder_"):
-            raise ValueError(f"this {name} is not fitted: there is nothing to export.")
-        estimator = estimator.autoencoder_
-    model = estimator
-    if not isinstance(model, Autoencoder):
-        raise ValueError(
-            "ONNX export covers dense and conv autoencoders (and VAEs, detectors); "
-            f"a {name} needs a tokenizer or spectrogram front end, which ONNX files do "
-            "not hold."
-        )
-    if not hasattr(model, "network_"):
-        raise ValueError(f"this {name} is not fitted: there is nothing to export.")
-    if getattr(model, "table_", None) is not None:
-        raise ValueError(
-            "this autoencoder was fitted on a table with categorical columns; their "
-            "one-hot encoding is not in the ONNX graph. Export a model of numeric data."
-        )
-    return model
+    """The autoencoder to export (a detector's own), or a ValueError saying why not:
+    the model's plug-in says whether ONNX export applies."""
+    return modality_of(estimator).onnx_model(estimator)
 
 
 def export_onnx(estimator: Any, directory: str | Path, *, force: bool = False) -> list[Path]:
@@ -122,8 +104,6 @@ def export_onnx(estimator: Any, directory: str | Path, *, force: bool = False) -
 
 def _export(module: nn.Module, example: torch.Tensor, name: str, out: str, path: Path) -> None:
     """One graph with a dynamic batch, written through a temporary file."""
-    from .model_file import write_atomic
-
     batch = torch.export.Dim("batch", min=1)
     exporter_log = logging.getLogger("torch.onnx")
     level = exporter_log.level

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .layout import square_grey
+
 
 def image_shape_of(model) -> tuple[int, ...] | None:
     """(H, W) or (C, H, W) of the images a model works on, or None for non-image data.
@@ -17,8 +19,8 @@ def image_shape_of(model) -> tuple[int, ...] | None:
     shape = getattr(model, "input_shape_", None) or getattr(model, "image_shape_", None)
     if shape is not None:
         return tuple(shape)
-    side = math.isqrt(model.n_features_in_)
-    return (side, side) if side * side == model.n_features_in_ else None
+    grid = square_grey(model.n_features_in_)
+    return None if grid is None else grid[1:]
 
 
 def _displayable(image: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

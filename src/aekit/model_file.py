@@ -9,28 +9,29 @@ Layout (plain safetensors, readable by any safetensors tool)::
     rest      raw tensor bytes
 
 Loading parses the header itself before handing anything to safetensors, never
-unpickles, and only builds estimator classes from a fixed registry, so a file can
-describe a model but never run code.
+unpickles, and only builds estimator classes that registered themselves with
+:func:`register_estimator`, so a file can describe a model but never run code.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import struct
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 from safetensors import SafetensorError
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as dump_tensors
 
+from .distributed import is_main
+from .files import HeaderError, metadata_entry, read_safetensors_header, write_atomic
+from .networks.registry import UnknownNetwork
+from .version import __version__
+
 FORMAT_VERSION = 1
-_HEADER_LIMIT = 100 * 2**20  # no real header comes near this; a larger one is damage
+# Estimator class name -> class, filled by @register_estimator in each estimator's module.
+ESTIMATORS: dict[str, type] = {}
 
 
 class ModelFileError(ValueError):
@@ -41,26 +42,19 @@ class ModelFileError(ValueError):
         self.path = str(path)
 
 
-def _registry() -> dict[str, type]:
-    from .anomaly import AnomalyDetector
-    from .audio.autoencoder import AudioAutoencoder
-    from .autoencoder import Autoencoder
-    from .text.autoencoder import TextAutoencoder
-    from .variational import VariationalAutoencoder
-
-    classes = (
-        Autoencoder,
-        VariationalAutoencoder,
-        AnomalyDetector,
-        TextAutoencoder,
-        AudioAutoencoder,
-    )
-    return {cls.__name__: cls for cls in classes}
+def register_estimator(cls: type) -> type:
+    """Class decorator: model files may name ``cls`` (by its class name) and be loaded
+    into it. A second class of the same name is an error."""
+    name = cls.__name__
+    if name in ESTIMATORS and ESTIMATORS[name] is not cls:
+        raise ValueError(f"an estimator named {name!r} is already registered for model files.")
+    ESTIMATORS[name] = cls
+    return cls
 
 
 def build_estimator(name: str, params: dict[str, Any]) -> Any:
     """An unfitted estimator of a registered class from JSON parameters (never code)."""
-    cls = _registry()[name]
+    cls = ESTIMATORS[name]
     return cls(**{k: _from_json(v) for k, v in params.items()})
 
 
@@ -68,11 +62,7 @@ def pack_inner(model: Any, prefix: str) -> tuple[dict[str, Any], dict[str, Any]]
     """A fitted inner estimator (an anomaly detector's or an audio model's autoencoder)
     as a header entry and its tensors under ``prefix``."""
     state, tensors = model._file_state()
-    entry = {
-        "estimator": type(model).__name__,
-        "params": _jsonable(model.get_params(deep=False)),
-        "state": state,
-    }
+    entry = {"estimator": type(model).__name__, "params": _params(model), "state": state}
     return entry, {f"{prefix}{k}": v for k, v in tensors.items()}
 
 
@@ -84,6 +74,12 @@ def unpack_inner(entry: dict[str, Any], tensors: dict[str, Any], prefix: str) ->
     return model
 
 
+def _params(estimator: Any) -> dict[str, Any]:
+    # Callbacks are code, and belong to a training run, not to the model.
+    params = {k: v for k, v in estimator.get_params(deep=False).items() if k != "callbacks"}
+    return _jsonable(params)
+
+
 def _from_json(value: Any) -> Any:
     if isinstance(value, dict) and "__estimator__" in value:  # a wrapped estimator
         return build_estimator(value["__estimator__"], value["params"])
@@ -91,8 +87,8 @@ def _from_json(value: Any) -> Any:
 
 
 def _jsonable(value: Any) -> Any:
-    if type(value).__name__ in _registry() and hasattr(value, "get_params"):
-        return {"__estimator__": type(value).__name__, "params": _jsonable(value.get_params(False))}
+    if ESTIMATORS.get(type(value).__name__) is type(value):
+        return {"__estimator__": type(value).__name__, "params": _params(value)}
     if isinstance(value, tuple | list):
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
@@ -101,41 +97,9 @@ def _jsonable(value: Any) -> Any:
         return value.item()
     if isinstance(value, np.random.RandomState):
         return None  # a generator's state is not a parameter worth keeping
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
     return value
-
-
-def _default_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def write_atomic(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename.
-
-    A crash midway leaves either the old file or the new one, never half of one.
-    """
-    with atomic_writer(path) as f:
-        f.write(data)
-
-
-@contextmanager
-def atomic_writer(path: str | os.PathLike) -> Iterator[BinaryIO]:
-    """A binary file to write ``path`` through: a temporary file next to it, synced and
-    renamed over ``path`` when the block ends, deleted if the block raises."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        # mkstemp makes the file private (0600); give it the mode a plain open() would.
-        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else _default_mode())
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save(estimator: Any, path: str | os.PathLike) -> None:
@@ -143,18 +107,16 @@ def save(estimator: Any, path: str | os.PathLike) -> None:
 
     In a torchrun job only rank 0 writes; the other ranks hold the same model.
     """
-    from . import __version__
-    from .distributed import is_main
-
     if not is_main():
         return
+    import json
 
     state, tensors = estimator._file_state()
     header = {
         "format_version": FORMAT_VERSION,
         "aekit_version": __version__,
         "estimator": type(estimator).__name__,
-        "params": _jsonable(estimator.get_params(deep=False)),
+        "params": _params(estimator),
         "state": _jsonable(state),
     }
     tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
@@ -177,6 +139,8 @@ def load(path: str | os.PathLike) -> Any:
     try:
         estimator = build_estimator(header["estimator"], header["params"])
         estimator._load_file_state(header["state"], tensors)
+    except UnknownNetwork as exc:  # registered by code that was not imported here
+        raise ModelFileError(path, str(exc)) from None
     except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as exc:
         raise ModelFileError(path, f"the model description is inconsistent ({exc!r}).") from None
     return estimator
@@ -186,22 +150,14 @@ def _read(path: str | os.PathLike, *, tensors: bool) -> tuple[dict[str, Any], by
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(path, "no such model file.")
-    size = path.stat().st_size
     not_ours = "not an aekit model file (empty, truncated, damaged or another format)."
     with open(path, "rb") as f:
-        prefix = f.read(8)
-        if len(prefix) < 8:
-            raise ModelFileError(path, not_ours)
-        (n,) = struct.unpack("<Q", prefix)
-        if n < 2 or n > min(_HEADER_LIMIT, size - 8):
-            raise ModelFileError(path, not_ours)
-        raw = f.read(n)
-        data = prefix + raw + f.read() if tensors else b""
-    try:
-        meta = json.loads(raw.decode("utf-8"))
-        header = json.loads(meta["__metadata__"]["aekit"])
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, RecursionError):
-        raise ModelFileError(path, not_ours) from None
+        try:
+            meta, raw = read_safetensors_header(f, path.stat().st_size)
+            header = metadata_entry(meta, "aekit")
+        except HeaderError:
+            raise ModelFileError(path, not_ours) from None
+        data = raw + f.read() if tensors else b""
     if not isinstance(header, dict) or not isinstance(header.get("format_version"), int):
         raise ModelFileError(path, "the aekit header is damaged (no format version).")
     if header["format_version"] > FORMAT_VERSION:
@@ -211,6 +167,6 @@ def _read(path: str | os.PathLike, *, tensors: bool) -> tuple[dict[str, Any], by
             f"{header.get('aekit_version', '?')}; this aekit reads format {FORMAT_VERSION} and "
             "older. Upgrade aekit to load it.",
         )
-    if header.get("estimator") not in _registry() or not isinstance(header.get("params"), dict):
+    if header.get("estimator") not in ESTIMATORS or not isinstance(header.get("params"), dict):
         raise ModelFileError(path, f"unknown estimator {header.get('estimator')!r} in the header.")
     return header, data

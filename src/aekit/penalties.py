@@ -1,20 +1,34 @@
-"""The penalty axis: terms added to the reconstruction loss.
+"""The penalty axis: terms added to the reconstruction loss, each a small object.
 
-Each takes the code (or what it is made from) and returns a scalar for the batch,
-except :func:`gaussian_kl`, which returns per-sample, per-unit values because free
-bits and warm-up act on those.
+A penalty is called with the batch's :class:`Pass` (what the pipeline made of it)
+and returns a scalar. :class:`PriorKL` is the variational one (its warm-up and free
+bits act on the per-unit KL); :class:`Contractive` may use a closed form that the
+network offers itself (see :mod:`aekit.networks.registry`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from .networks.dense import DenseAutoencoder
-
 _EPS = 1e-6
+
+
+@dataclass
+class Pass:
+    """One batch through the pipeline, as the penalties see it."""
+
+    network: nn.Module
+    x_in: torch.Tensor  # the (corrupted) input
+    code: torch.Tensor  # z as transform gives it (a VAE's posterior mean)
+    encode: Callable[[torch.Tensor], torch.Tensor]  # x -> code, for autograd Jacobians
+    progress: float  # 0 -> 1 over the run
+    training: bool
+    contraction: torch.Tensor | None = None  # batch mean, when the network gave it
+    posterior: tuple[torch.Tensor, torch.Tensor] | None = None  # mean, log-variance
 
 
 def l1_activity(z: torch.Tensor) -> torch.Tensor:
@@ -35,54 +49,6 @@ def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return 0.5 * (mu.square() + logvar.exp() - 1.0 - logvar)
 
 
-def _activation_slope(activation: nn.Module, a: torch.Tensor) -> torch.Tensor:
-    # Elementwise derivative, still differentiable in a; torch.func.grad ignores an outer
-    # no_grad, so validation (run under no_grad) gets the same penalty as training.
-    return torch.func.grad(lambda t: activation(t).sum())(a)
-
-
-def has_closed_form(network: nn.Module) -> bool:
-    """True for a dense encoder of one hidden layer: x -> act(W1 x + b1) -> W2 . + b2."""
-    return isinstance(network, DenseAutoencoder) and len(network.encoder) == 3
-
-
-class _Gram(torch.autograd.Function):
-    """W W^T whose backward is one product, (G + G^T) W, instead of autograd's two."""
-
-    @staticmethod
-    def forward(ctx, w: torch.Tensor) -> torch.Tensor:
-        ctx.save_for_backward(w)
-        return w @ w.T
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
-        (w,) = ctx.saved_tensors
-        return (grad + grad.T) @ w
-
-
-def _closed_form_parts(network: nn.Module, x: torch.Tensor, n_code: int):
-    first, activation, last = network.encoder
-    a = first(x)
-    h = last(activation(a))
-    s = _activation_slope(activation, a)
-    w1, w2 = first.weight, last.weight[:n_code]
-    return h, s, _Gram.apply(w1) * (w2.T @ w2)
-
-
-def encode_with_contraction(
-    network: nn.Module, x: torch.Tensor, n_code: int
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Encoder output h and the batch mean of ||dz/dx||_F^2 for z = h[:, :n_code], exactly.
-
-    Needs :func:`has_closed_form`. For z = W2 act(W1 x + b1) + b2, J = W2 diag(s) W1 with
-    s = act'(W1 x + b1), so ||J||_F^2 = s^T M s with M = W1 W1^T o W2^T W2, and the
-    batch mean is sum(M o S^T S) / n: two H x H x D products per step whatever the
-    batch size, instead of a Jacobian per sample.
-    """
-    h, s, mixing = _closed_form_parts(network, x, n_code)
-    return h, (mixing * _Gram.apply(s.T)).sum() / len(x)
-
-
 def jacobian_sq_norm(code: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
     """Per-sample ||d code / dx||_F^2 by batched reverse-mode autograd (any network)."""
 
@@ -93,7 +59,56 @@ def jacobian_sq_norm(code: Callable[[torch.Tensor], torch.Tensor], x: torch.Tens
     return jac.flatten(1).square().sum(dim=1)
 
 
-def contraction_closed_form(network: nn.Module, x: torch.Tensor, n_code: int) -> torch.Tensor:
-    """Per-sample ||dz/dx||_F^2 for z = h[:, :n_code]; needs :func:`has_closed_form`."""
-    _, s, mixing = _closed_form_parts(network, x, n_code)
-    return ((s @ mixing) * s).sum(dim=1)
+@dataclass
+class L1Activity:
+    """Sparse autoencoder: ``weight * mean_i sum_j |z_ij|``."""
+
+    weight: float
+
+    def __call__(self, p: Pass) -> torch.Tensor:
+        return self.weight * l1_activity(p.code)
+
+
+@dataclass
+class KLSparsity:
+    """Sparse autoencoder, KL form: sigmoid code units pulled to mean activation ``target``."""
+
+    weight: float
+    target: float
+
+    def __call__(self, p: Pass) -> torch.Tensor:
+        return self.weight * kl_sparsity(p.code, self.target)
+
+
+@dataclass
+class Contractive:
+    """Contractive autoencoder: ``weight * mean_i ||dz_i/dx_i||_F^2``."""
+
+    weight: float
+
+    def __call__(self, p: Pass) -> torch.Tensor:
+        value = p.contraction
+        if value is None:
+            value = jacobian_sq_norm(p.encode, p.x_in).mean()
+        return self.weight * value
+
+
+@dataclass
+class PriorKL:
+    """Variational autoencoder: ``beta * KL(q(z|x) || N(0, I))``.
+
+    While training, beta ramps up from 0 over the first ``warmup`` of the run and the
+    batch-mean KL of each unit is not pushed below ``free_bits`` nats; evaluation
+    (validation, scores) uses the plain KL.
+    """
+
+    beta: float = 1.0
+    warmup: float = 0.0
+    free_bits: float = 0.0
+
+    def __call__(self, p: Pass) -> torch.Tensor:
+        kl = gaussian_kl(*p.posterior)
+        if not p.training:
+            return self.beta * kl.sum(dim=1).mean()
+        warm = min(1.0, p.progress / self.warmup) if self.warmup > 0 else 1.0
+        return self.beta * warm * kl.mean(dim=0).clamp(min=self.free_bits).sum()

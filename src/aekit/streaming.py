@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from .data import DataError
-from .model_file import atomic_writer
+from .files import atomic_writer
 
 BLOCK_BYTES = 32 << 20  # about 32 MB of rows per block
 

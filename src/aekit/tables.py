@@ -237,6 +237,31 @@ class TableEncoding:
         return cls([Column(**c) for c in state["columns"]], state["handle_missing"])
 
 
+@dataclass
+class TableLoss:
+    """The reconstruction loss of a mixed table (see :func:`table_loss`), per sample
+    averaged over the batch; ``numeric`` and ``groups`` from :meth:`TableEncoding.slices`."""
+
+    numeric: list[int]
+    groups: list[tuple[int, int]]
+    name = "table"
+
+    def prepare(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+    def logits(self, network: Any, code: torch.Tensor, x: torch.Tensor, generator=None):
+        return network.decode(code)
+
+    def output(self, logits: torch.Tensor) -> torch.Tensor:
+        return logits
+
+    def loss(self, logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        return self.error(logits, x).mean()
+
+    def error(self, logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        return table_loss(logits, x, self.numeric, self.groups)
+
+
 def table_loss(
     logits: torch.Tensor, x: torch.Tensor, numeric: list[int], groups: list[tuple[int, int]]
 ) -> torch.Tensor:

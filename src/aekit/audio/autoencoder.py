@@ -9,18 +9,29 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..autoencoder import Autoencoder
+from ..estimator import Wrapper
+from ..model_file import pack_inner, register_estimator, save, unpack_inner
+from ..params import TRAINING, Declared, Param, inherited, parameters, positive_int
 from .clips import check_clips, fix_length, resample
 from .spectrogram import LogMel, spectral_convergence, voiced_mean
 
 _DEFAULT_LATENT = 32
 
 
-class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+def _default_model() -> Autoencoder:
+    # A few thousand clips make few steps per epoch at the usual batch of 256.
+    return Autoencoder(_DEFAULT_LATENT, architecture="conv", batch_size=32)
+
+
+@register_estimator
+class AudioAutoencoder(
+    Wrapper, Declared, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """Autoencoder for sound clips, through their log-mel spectrograms.
 
     Each clip is mixed to mono, resampled to ``sample_rate``, centred in ``duration``
@@ -33,46 +44,7 @@ class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
 
     Parameters
     ----------
-    latent_dim : int, default=None
-        Width of the code: 32 when ``autoencoder`` is None, else the autoencoder's
-        (giving both with different values is an error).
-    autoencoder : Autoencoder or VariationalAutoencoder, default=None
-        The (unfitted) model for the spectrograms, cloned at ``fit``; ``None`` means
-        ``Autoencoder(latent_dim, architecture="conv", batch_size=32)``. A conv model
-        gets the spectrogram's shape ``(1, n_mels, frames)`` as its ``image_shape``.
-        Its settings are nested parameters (``autoencoder__max_time`` ...).
-    sample_rate : int, default=None
-        Rate (Hz) the model works at; clips at other rates are resampled (soxr). Also
-        the rate of clips given as bare arrays. ``None``: the most common rate of the
-        files given to ``fit`` (bare arrays then need it).
-    duration : float, default=None
-        Clip length in seconds. ``None``: the 95th percentile of the fit clips'
-        lengths, so a few long outliers do not pad every clip with silence.
-    n_mels : int, default=40
-        Mel bands.
-    n_fft : int, default=None
-        FFT window in samples; ``None``: the power of two nearest 32 ms.
-    hop_length : int, default=None
-        Samples between frames; ``None``: ``n_fft // 4``.
-    normalize : bool, default=True
-        Scale each clip to a peak of 1 before anything else: the recording level is
-        not content. Decoded clips are scaled to a peak of 1 too.
-    standardize : {"bands", "clip"}, default="bands"
-        ``"bands"``: each mel band is standardised with the fit data's mean and
-        standard deviation. ``"clip"``: each clip's own mean per band, over its sounding
-        frames (within 15 dB of its loudest), is removed first
-        (cepstral mean normalisation, as speech recognisers do): the speaker's and the
-        microphone's spectral colour go, so codes describe what is said, and decoded
-        clips get the fit data's average colour instead of their own.
-    augment : tuple of float, default=()
-        Speed factors: each fit clip is also learnt played back at each of these
-        speeds (resampled, so pitch moves too, like a shorter or longer vocal tract),
-        which helps codes carry over to new speakers. FSDD with one speaker held out
-        (``benchmarks/audio_reconstruction.py``) uses (0.85, 0.92, 1.08, 1.15).
-    n_iter : int, default=32
-        Griffin-Lim iterations when decoding to waveforms.
-    verbose : bool, default=False
-        Report resampling and show the autoencoder's progress bar.
+    {parameters}
 
     Attributes
     ----------
@@ -105,56 +77,64 @@ class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     (2, (4000,))
     """
 
-    _parameter_constraints: dict[str, list[Any]] = {
-        "latent_dim": [None, Interval(Integral, 1, None, closed="left")],
-        "autoencoder": [None, HasMethods(["fit", "transform", "inverse_transform"])],
-        "sample_rate": [None, Interval(Integral, 1, None, closed="left")],
-        "duration": [None, Interval(Real, 0, None, closed="neither")],
-        "n_mels": [Interval(Integral, 1, None, closed="left")],
-        "n_fft": [None, Interval(Integral, 2, None, closed="left")],
-        "hop_length": [None, Interval(Integral, 1, None, closed="left")],
-        "normalize": ["boolean"],
-        "standardize": [StrOptions({"bands", "clip"})],
-        "augment": [tuple, list],
-        "n_iter": [Interval(Integral, 1, None, closed="left")],
-        "verbose": ["boolean"],
-    }
-
-    def __init__(
-        self,
-        latent_dim: int | None = None,
-        *,
-        autoencoder: Any = None,
-        sample_rate: int | None = None,
-        duration: float | None = None,
-        n_mels: int = 40,
-        n_fft: int | None = None,
-        hop_length: int | None = None,
-        normalize: bool = True,
-        standardize: str = "bands",
-        augment: tuple[float, ...] = (),
-        n_iter: int = 32,
-        verbose: bool = False,
-    ):
-        self.latent_dim = latent_dim
-        self.autoencoder = autoencoder
-        self.sample_rate = sample_rate
-        self.duration = duration
-        self.n_mels = n_mels
-        self.n_fft = n_fft
-        self.hop_length = hop_length
-        self.normalize = normalize
-        self.standardize = standardize
-        self.augment = augment
-        self.n_iter = n_iter
-        self.verbose = verbose
+    _parameters = parameters(
+        Param("latent_dim", None, [None, Interval(Integral, 1, None, closed="left")], "int",
+              "Width of the code: 32 when autoencoder is None, else the autoencoder's "
+              "(giving both with different values is an error).", None, int | None),
+        Param("autoencoder", None, [None, HasMethods(["fit", "transform", "inverse_transform"])],
+              "Autoencoder or VariationalAutoencoder",
+              "The (unfitted) model for the spectrograms, cloned at fit; None means "
+              'Autoencoder(latent_dim, architecture="conv", batch_size=32). A conv model gets '
+              "the spectrogram's shape (1, n_mels, frames) as its image_shape. Its settings "
+              "are nested parameters (autoencoder__max_time ...)."),
+        Param("sample_rate", None, [None, Interval(Integral, 1, None, closed="left")], "int",
+              "Rate (Hz) the model works at; clips at other rates are resampled (soxr). Also "
+              "the rate of clips given as bare arrays. None: the most common rate of the "
+              "files given to fit (bare arrays then need it).",
+              {"type": int, "help": "Hz (default: the data's)"}, int | None),
+        Param("duration", None, [None, Interval(Real, 0, None, closed="neither")], "float",
+              "Clip length in seconds. None: the 95th percentile of the fit clips' lengths, "
+              "so a few long outliers do not pad every clip with silence.",
+              {"type": float, "help": "seconds per clip (default: the data's)"}, float | None),
+        positive_int("n_mels", 40, "int", "Mel bands.", help="mel bands (default 40)"),
+        Param("n_fft", None, [None, Interval(Integral, 2, None, closed="left")], "int",
+              "FFT window in samples; None: the power of two nearest 32 ms.",
+              {"type": int, "help": "FFT window in samples (default ~32 ms)"}, int | None),
+        Param("hop_length", None, [None, Interval(Integral, 1, None, closed="left")], "int",
+              "Samples between frames; None: n_fft // 4.",
+              {"type": int, "help": "samples between frames"}, int | None),
+        Param("normalize", True, ["boolean"], "bool",
+              "Scale each clip to a peak of 1 before anything else: the recording level is "
+              "not content. Decoded clips are scaled to a peak of 1 too.", None, bool),
+        Param("standardize", "bands", [StrOptions({"bands", "clip"})], '{"bands", "clip"}',
+              '"bands": each mel band is standardised with the fit data\'s mean and standard '
+              'deviation. "clip": each clip\'s own mean per band, over its sounding frames '
+              "(within 15 dB of its loudest), is removed first (cepstral mean normalisation, "
+              "as speech recognisers do): the speaker's and the microphone's spectral colour "
+              "go, so codes describe what is said, and decoded clips get the fit data's "
+              "average colour instead of their own.",
+              {"choices": ["bands", "clip"], "help": "default bands"}, str),
+        Param("augment", (), [tuple, list], "tuple of float",
+              "Speed factors: each fit clip is also learnt played back at each of these "
+              "speeds (resampled, so pitch moves too, like a shorter or longer vocal tract), "
+              "which helps codes carry over to new speakers. FSDD with one speaker held out "
+              "(benchmarks/audio_reconstruction.py) uses (0.85, 0.92, 1.08, 1.15).",
+              {"type": float, "nargs": "+", "metavar": "F",
+               "help": "also learn clips at these speeds"}, tuple[float, ...]),
+        positive_int("n_iter", 32, "int", "Griffin-Lim iterations when decoding to waveforms."),
+        inherited(TRAINING, "autoencoder"),
+    )  # fmt: skip
+    # latent_dim as well as the training parameters goes to the inner model.
+    _forwarded = ("latent_dim", *Wrapper._forwarded)
+    _must_agree = ("latent_dim",)
 
     # ------------------------------------------------------------------ fit
     def fit(self, X: Any, y: Any = None) -> AudioAutoencoder:
         """Learn the spectrogram autoencoder from clips ``X``: a list of file paths,
         1-D arrays (at ``sample_rate``) or ``(array, rate)`` pairs."""
         self._validate_params()
-        inner = self._inner()  # a bad latent_dim is reported before any audio is read
+        # A bad setting is reported before any audio is read.
+        inner = self._inner(_default_model)
         clips = check_clips(X, self.sample_rate)
         rate = self.sample_rate or Counter(r for _, r, _ in clips).most_common(1)[0][0]
         n_fft = self.n_fft or 2 ** round(math.log2(0.032 * rate))
@@ -182,23 +162,6 @@ class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         self.autoencoder_ = inner.fit(self._scaled(centred))
         self.n_features_in_ = 1
         return self
-
-    def _inner(self) -> Any:
-        """The unfitted spectrogram model: ``autoencoder`` cloned, or the default."""
-        if self.autoencoder is None:
-            latent = _DEFAULT_LATENT if self.latent_dim is None else self.latent_dim
-            # A few thousand clips make few steps per epoch at the usual batch of 256.
-            return Autoencoder(latent, architecture="conv", batch_size=32, verbose=self.verbose)
-        model = clone(self.autoencoder)
-        inner_latent = model.get_params().get("latent_dim")
-        if self.latent_dim is not None and self.latent_dim != inner_latent:
-            raise ValueError(
-                f"latent_dim={self.latent_dim} disagrees with the autoencoder's "
-                f"latent_dim={inner_latent}: set it in one place."
-            )
-        if self.verbose and "verbose" in model.get_params():
-            model.set_params(verbose=True)
-        return model
 
     def _logmel_spec(self, n_mels: int) -> LogMel:
         return LogMel(self.sample_rate_, self.n_fft_, self.hop_length_, n_mels)
@@ -318,14 +281,10 @@ class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     # ------------------------------------------------------------------ files
     def save(self, path: str) -> None:
         """Write the fitted model to one safetensors file (no pickle); see :func:`aekit.load`."""
-        from ..model_file import save
-
         save(self, path)
 
     def _file_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
         import torch
-
-        from ..model_file import pack_inner
 
         check_is_fitted(self)
         inner, tensors = pack_inner(self.autoencoder_, "autoencoder.")
@@ -342,8 +301,6 @@ class AudioAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         return state, tensors
 
     def _load_file_state(self, state: dict[str, Any], tensors: dict[str, Any]) -> None:
-        from ..model_file import unpack_inner
-
         self.autoencoder_ = unpack_inner(state["autoencoder"], tensors, "autoencoder.")
         self.sample_rate_ = int(state["sample_rate"])
         self.n_fft_ = int(state["n_fft"])

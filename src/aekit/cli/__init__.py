@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from .common import CLIError, _first_line
+from .common import CLIError, first_line
 from .parser import build_parser
 
 __all__ = ["CLIError", "build_parser", "main"]
@@ -45,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CLIError, ValueError, OSError) as exc:
         # ValueError covers aekit's own errors (bad data, bad model file, bad
         # parameter): all name the problem, so the message alone is the whole story.
-        message = _first_line(exc)
+        message = first_line(exc)
         print(f"aekit {args.verb}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any, NoReturn
 
-from .. import __version__
-from .train import cmd_train
+from ..modality import models, plugins
+from ..version import __version__
+from .train import add_train_flags, cmd_train
 from .verbs import (
     cmd_decode,
     cmd_demo,
@@ -69,75 +70,20 @@ def build_parser() -> argparse.ArgumentParser:
         "data", metavar="DATA", help="file (.npy .npz .csv .parquet IDX) or data set name"
     )
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file to write")
-    p.add_argument("--latent-dim", type=int, help="code width")
+    choices = models()
     p.add_argument(
         "--model",
-        choices=["dense", "conv", "vae", "text", "audio"],
-        help="dense (default), conv, vae, text (DATA: .txt, one text per line, or .csv/.tsv) "
-        "or audio (DATA: a folder of .wav/.flac/.ogg)",
+        choices=list(choices),
+        default=next(iter(choices)),
+        help="; ".join(help for plugin in plugins() for help in plugin.models.values()),
+    )
+    p.add_argument(
+        "--architecture",
+        help="network of a vae or audio model: dense, conv or a registered name",
     )
     p.add_argument("--column", help="text: the column of a .csv/.tsv that holds the texts")
-    p.add_argument(
-        "--architecture", choices=["dense", "conv"], help="network of a vae (default dense)"
-    )
-    p.add_argument("--hidden-dims", type=int, nargs="+", metavar="N")
-    p.add_argument("--image-shape", type=int, nargs="+", metavar="N", help="H W or C H W")
-    family = p.add_argument_group("variants (combine freely)")
-    family.add_argument("--noise", type=float, help="denoising: corruption level while training")
-    family.add_argument("--noise-type", choices=["gaussian", "masking", "salt_pepper"])
-    family.add_argument("--sparsity", type=float, help="weight of the L1 (or KL) code penalty")
-    family.add_argument("--sparsity-target", type=float, help="target mean activation (KL form)")
-    family.add_argument("--contractive", type=float, help="weight of the Jacobian penalty")
-    family.add_argument("--beta", type=float, help="vae: weight of the KL term")
-    family.add_argument("--kl-warmup", type=float, help="vae: share of the run to ramp beta")
-    family.add_argument("--free-bits", type=float, help="vae: KL nats per unit left unpenalised")
-    text = p.add_argument_group("text models (--model text)")
-    text.add_argument("--tokenizer", choices=["bpe", "word", "char"], help="default bpe")
-    text.add_argument("--vocab-size", type=int, help="largest vocabulary (bpe, word)")
-    text.add_argument("--max-length", type=int, help="tokens kept per text")
-    text.add_argument("--variational", action="store_true", help="a VAE (text, audio)")
-    text.add_argument("--word-dropout", type=float, help="share of decoder inputs hidden")
-    text.add_argument("--synthetic", type=int, help="extra random-word training texts")
-    audio = p.add_argument_group("audio models (--model audio)")
-    audio.add_argument("--sample-rate", type=int, help="Hz (default: the data's)")
-    audio.add_argument("--duration", type=float, help="seconds per clip (default: the data's)")
-    audio.add_argument("--n-mels", type=int, help="mel bands (default 40)")
-    audio.add_argument("--n-fft", type=int, help="FFT window in samples (default ~32 ms)")
-    audio.add_argument("--hop-length", type=int, help="samples between frames")
-    audio.add_argument("--standardize", choices=["bands", "clip"], help="default bands")
-    audio.add_argument(
-        "--augment", type=float, nargs="+", metavar="F", help="also learn clips at these speeds"
-    )
-    skip_bad(audio)
-    p.add_argument(
-        "--contamination",
-        metavar="auto|F",
-        help="save an AnomalyDetector: expected share of outliers in DATA, or auto",
-    )
-    p.add_argument(
-        "--window",
-        metavar="auto|N",
-        help="detector: side of the pixel neighbourhood the error is averaged over",
-    )
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--learning-rate", type=float)
-    p.add_argument("--max-time", type=float, help="training budget in seconds")
-    p.add_argument("--validation-fraction", type=float)
-    p.add_argument("--device", help="auto (default), cpu, cuda or cuda:N")
-    p.add_argument("--precision", choices=["fp32", "bf16"], help="bf16: autocast (GPUs)")
-    p.add_argument(
-        "--checkpoint-dir", help="write a checkpoint there after every epoch (and on SIGINT)"
-    )
-    p.add_argument(
-        "--on-divergence", choices=["raise", "skip"], help="a NaN or inf loss: stop or skip"
-    )
-    p.add_argument(
-        "--resume",
-        action="store_true",
-        help="go on from the checkpoint (--checkpoint-dir, default MODEL.checkpoint)",
-    )
-    p.add_argument("--seed", type=int, dest="random_state", metavar="N", help="reproducible on CPU")
+    skip_bad(p)
+    p.set_defaults(train_flags=add_train_flags(p))
     p.add_argument("--force", action="store_true", help="overwrite MODEL if it exists")
     progress_flags(p)
 

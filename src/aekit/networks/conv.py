@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from .layers import make_activation
+from .registry import register_network
 
 
 @dataclass
@@ -30,6 +31,7 @@ def _halve(size: int) -> int:
     return (size + 1) // 2
 
 
+@register_network("conv", config=ConvConfig)
 class ConvAutoencoder(nn.Module):
     """Flat rows in, flat rows out: images are reshaped inside, so the loop never sees them."""
 

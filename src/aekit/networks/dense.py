@@ -7,7 +7,10 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .contraction import contraction as closed_form_contraction
+from .contraction import encode_with_contraction
 from .layers import make_activation
+from .registry import register_network
 
 
 @dataclass
@@ -32,6 +35,7 @@ def _mlp(widths: list[int], activation: str) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+@register_network("dense", config=DenseConfig)
 class DenseAutoencoder(nn.Module):
     """x (n, n_features) -> h (n, latent_dim * code_params); code (n, latent_dim) -> output.
 
@@ -45,6 +49,12 @@ class DenseAutoencoder(nn.Module):
         self.encoder = _mlp([*widths, config.latent_dim * config.code_params], config.activation)
         self.decoder = _mlp([config.latent_dim, *widths[::-1]], config.activation)
 
+    @property
+    def closed_form_contraction(self) -> bool:
+        """Whether the encoder is x -> act(W1 x + b1) -> W2 . + b2, whose contractive
+        penalty :mod:`aekit.networks.contraction` computes exactly."""
+        return len(self.encoder) == 3
+
     @torch.no_grad()
     def init_output_bias(self, value: torch.Tensor) -> None:
         """Start the decoder at ``value`` (n_features,), the pre-activation mean output."""
@@ -52,6 +62,17 @@ class DenseAutoencoder(nn.Module):
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)
+
+    def encode_with_contraction(
+        self, x: torch.Tensor, n_code: int
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``encode(x)`` and the batch mean of ||dz/dx||_F^2 of its first ``n_code``
+        units, in closed form (needs ``closed_form_contraction``)."""
+        return encode_with_contraction(self.encoder, x, n_code)
+
+    def contraction(self, x: torch.Tensor, n_code: int) -> torch.Tensor:
+        """Per-sample ||dz/dx||_F^2 of the first ``n_code`` units, in closed form."""
+        return closed_form_contraction(self.encoder, x, n_code)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(z)

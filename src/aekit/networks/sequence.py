@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .registry import register_network
+
 PAD, UNK, BOS, EOS = 0, 1, 2, 3  # ids the tokenizer reserves, in this order
 
 
@@ -29,6 +31,7 @@ class SequenceConfig:
     code_params: int = 1
 
 
+@register_network("gru", config=SequenceConfig)
 class SequenceAutoencoder(nn.Module):
     """Token ids (n, L), 0-padded, ending in EOS -> h (n, latent_dim * code_params);
     code (n, latent_dim) + teacher tokens -> next-token logits (n, L, vocab_size)."""

@@ -7,6 +7,9 @@ from typing import Any
 import numpy as np
 
 from ..figures import _displayable, image_shape_of
+from ..modality import autoencoder_of
+
+__all__ = ["autoencoder_of", "axes_or_new", "image_shape_or_error", "mosaic", "pictures_shape"]
 
 
 def axes_or_new(ax: Any = None) -> Any:
@@ -16,11 +19,6 @@ def axes_or_new(ax: Any = None) -> Any:
     import matplotlib.pyplot as plt
 
     return plt.subplots()[1]
-
-
-def autoencoder_of(estimator: Any) -> Any:
-    """The autoencoder that does the work: inside a detector or an audio model, or itself."""
-    return getattr(estimator, "autoencoder_", estimator)
 
 
 def pictures_shape(model: Any) -> tuple[int, ...] | None:

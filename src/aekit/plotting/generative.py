@@ -61,10 +61,8 @@ class ManifoldDisplay:
         cls, estimator: Any, *, dims: tuple[int, int] = (0, 1), n_steps: int = 10, ax: Any = None
     ) -> ManifoldDisplay:
         """Decode a ``n_steps`` x ``n_steps`` grid with a fitted VariationalAutoencoder."""
-        from ..variational import VariationalAutoencoder
-
         model = autoencoder_of(estimator)
-        if not isinstance(model, VariationalAutoencoder):
+        if not getattr(model, "has_prior", False):
             raise ValueError(
                 f"a manifold grid walks a VAE's prior; {type(model).__name__} has none. "
                 "Use aekit.VariationalAutoencoder."

@@ -14,11 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from ..plotting._base import autoencoder_of
-from .modalities import Parts, array_parts, audio_parts, text_parts
+from ..modality import autoencoder_of, modality_of
+from ..version import __version__
 from .page import page, table
-
-MAX_SAMPLES = {"array": 2000, "text": 2000, "audio": 300}  # larger data: a seeded subset
+from .parts import Parts
 
 
 def build_report(
@@ -45,38 +44,32 @@ def build_report(
     random_state : int
         Seed of the subset drawn from large data and of the projections.
     """
-    kind = modality(estimator)
-    items, n_total = _as_items(data, kind)
+    plugin = modality(estimator)
+    items = plugin.items(data)
+    n_total = len(items)
     if labels is not None:
         labels = np.asarray(labels)
         if labels.ndim != 1 or len(labels) != n_total:
             raise ValueError(
                 f"labels must be one per sample: got shape {labels.shape} for {n_total} samples."
             )
-    keep = _subset(n_total, MAX_SAMPLES[kind], random_state)
+    keep = _subset(n_total, plugin.report_limit, random_state)
     if keep is not None:
         items = items.iloc[keep] if hasattr(items, "iloc") else _take(items, keep)
         labels = None if labels is None else labels[keep]
-    if kind == "text":
-        parts = text_parts(estimator, items, labels)
-    elif kind == "audio":
-        parts = audio_parts(estimator, items, labels)
-    else:
-        parts = array_parts(estimator, items, labels)
+    parts = plugin.report(estimator, items, labels)
     used = n_total if keep is None else len(keep)
     described = f"{data_name}: {n_total} samples" + (
         f" (the report uses a random {used})" if keep is not None else ""
     )
     sections = [
-        ("Model", model_card(estimator, described, _shape(items, kind))),
+        ("Model", model_card(estimator, described, plugin.shape(items))),
         ("Metrics", _metrics_table(parts, labelled=labels is not None)),
         ("Pictures", "\n".join(parts.figures)),
         *parts.sections,
         ("Training history", history_table(autoencoder_of(estimator).history_)),
     ]
     title = f"aekit report: {_class_name(estimator)} on {data_name}"
-    from .. import __version__
-
     subtitle = f"aekit {__version__}, written {datetime.now():%Y-%m-%d %H:%M}"
     return page(title, subtitle, sections)
 
@@ -85,52 +78,25 @@ def write_report(
     path: str | Path, estimator: Any, data: Any, labels: Any = None, **kw: Any
 ) -> Path:
     """Build the report (see :func:`build_report`) and write it to ``path`` atomically."""
-    from ..model_file import write_atomic
+    from ..files import write_atomic
 
     html = build_report(estimator, data, labels, **kw)
     write_atomic(path, html.encode("utf-8"))
     return Path(path)
 
 
-def modality(estimator: Any) -> str:
-    """ "text", "audio" or "array"; a ValueError for anything that is not a fitted aekit model."""
-    from ..anomaly import AnomalyDetector
-    from ..audio.autoencoder import AudioAutoencoder
-    from ..autoencoder import Autoencoder
-    from ..text.autoencoder import TextAutoencoder
-
-    if not isinstance(
-        estimator, Autoencoder | AnomalyDetector | TextAutoencoder | AudioAutoencoder
-    ):
-        raise ValueError(
-            f"a report describes a fitted aekit model, not a {type(estimator).__name__}."
-        )
+def modality(estimator: Any) -> Any:
+    """The plug-in of a fitted aekit model; a ValueError for anything else."""
     from sklearn.utils.validation import check_is_fitted
 
+    try:
+        plugin = modality_of(estimator)
+    except ValueError:
+        raise ValueError(
+            f"a report describes a fitted aekit model, not a {type(estimator).__name__}."
+        ) from None
     check_is_fitted(estimator)
-    if isinstance(estimator, TextAutoencoder):
-        return "text"
-    return "audio" if isinstance(estimator, AudioAutoencoder) else "array"
-
-
-def _as_items(data: Any, kind: str) -> tuple[Any, int]:
-    if kind == "text":
-        from ..text.autoencoder import check_texts
-
-        texts = check_texts(data)
-        return texts, len(texts)
-    if kind == "audio":
-        from ..inputs import as_list
-
-        clips = as_list(data, "clips")
-        return clips, len(clips)
-    if not hasattr(data, "iloc"):
-        data = np.asarray(data)
-        if data.ndim < 2 or len(data) == 0:
-            raise ValueError(f"data must be a non-empty 2-D (or image) array; got {data.shape}.")
-    elif len(data) == 0:
-        raise ValueError("data has no rows.")
-    return data, len(data)
+    return plugin
 
 
 def _subset(n: int, limit: int, seed: int) -> np.ndarray | None:
@@ -141,12 +107,6 @@ def _subset(n: int, limit: int, seed: int) -> np.ndarray | None:
 
 def _take(items: Any, keep: np.ndarray) -> Any:
     return items[keep] if isinstance(items, np.ndarray) else [items[i] for i in keep]
-
-
-def _shape(items: Any, kind: str) -> str:
-    if kind == "array":
-        return " x ".join(map(str, np.shape(items)[1:])) + " per sample"
-    return "texts" if kind == "text" else "audio clips"
 
 
 def _class_name(estimator: Any) -> str:

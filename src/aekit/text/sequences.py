@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -71,3 +73,35 @@ def length_buckets(lengths: torch.Tensor):
         return [batches[i] for i in shuffle]
 
     return plan
+
+
+@dataclass
+class TokenCrossEntropy:
+    """The reconstruction loss of token ids: cross-entropy of each next token, the
+    decoder fed the previous ones (teacher forcing), ``word_dropout`` of them hidden
+    while training. Per token over the batch, so long texts weigh more."""
+
+    word_dropout: float = 0.0
+    name = "tokens"
+
+    def prepare(self, tokens: torch.Tensor) -> torch.Tensor:
+        return trim(tokens)
+
+    def logits(
+        self, network: Any, code: torch.Tensor, tokens: torch.Tensor, generator=None
+    ) -> torch.Tensor:
+        dropout = self.word_dropout if network.training else 0.0
+        return network.decode(code, teacher_inputs(tokens, dropout, generator))
+
+    def output(self, logits: torch.Tensor) -> torch.Tensor:
+        return logits
+
+    def loss(self, logits: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+        return token_nll(logits, tokens).sum() / n_tokens(tokens).sum()
+
+    def nll(self, logits: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+        return token_nll(logits, tokens)
+
+    def error(self, logits: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+        """Per-text cross-entropy per token (EOS included)."""
+        return token_nll(logits, tokens) / n_tokens(tokens)

@@ -1,0 +1,190 @@
+"""The array front end: how tables, rows and image arrays become the network's rows.
+
+One step before the network: :meth:`ArrayInput.fit` checks the data, encodes the
+columns of a mixed table (:mod:`aekit.tables`), flattens image arrays, fixes the
+scaling (:mod:`aekit.scaling`) and, for a memory-mapped array, leaves the rows on
+disk (:mod:`aekit.streaming`); :meth:`rows` and :meth:`restore` go there and back
+for new data, a block of rows at a time.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.utils.validation import validate_data
+
+from .layout import as_chw, square_grey
+from .scaling import Scaling
+from .streaming import MappedRows, row_blocks
+from .tables import TableEncoding, is_mixed
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+@dataclass
+class ArrayInput:
+    scaling: Scaling
+    table: TableEncoding | None = None  # mixed-type DataFrame columns
+    input_shape: tuple[int, ...] | None = None  # each sample's shape, for image arrays
+    image_shape: tuple[int, int, int] | None = None  # (C, H, W) an image network reads
+
+    @classmethod
+    def fit(
+        cls,
+        estimator: Any,
+        X: Any,
+        *,
+        images: bool,
+        image_shape: Any = None,
+        handle_missing: str = "error",
+        table_allowed: str | None = None,
+        unit_only: bool = False,
+    ) -> tuple[ArrayInput, Any]:
+        """The front end for ``X`` and ``X``'s rows in network space (a tensor, or
+        :class:`MappedRows` for a memory map). ``estimator`` gets ``n_features_in_``
+        (and ``feature_names_in_``); ``images``: the network reads ``(C, H, W)``
+        images; ``table_allowed``: None, or why a mixed table cannot be modelled;
+        ``unit_only``: the loss (binary cross-entropy) needs data in [0, 1]."""
+        if is_mixed(X, handle_missing):
+            if table_allowed is not None:
+                raise ValueError(table_allowed)
+            table = TableEncoding.fit(X, handle_missing)
+            estimator.n_features_in_ = len(table.columns)
+            estimator.feature_names_in_ = np.asarray(table.names, dtype=object)
+            front = cls(Scaling("standard", np.zeros(1), np.ones(1)), table)
+            return front, to_tensor(table.transform(X))
+        streamed = isinstance(X, np.memmap)
+        X, sample_shape = check_rows(estimator, X, reset=True)
+        grid = _image_shape(image_shape, sample_shape, X.shape[1]) if images else None
+        front = cls(Scaling.fit(X, per_feature=not images), None, sample_shape, grid)
+        if unit_only and front.scaling.mode != "unit":
+            raise ValueError(
+                "loss='bce' needs data in [0, 1]; these data range over "
+                f"[{X.min():.4g}, {X.max():.4g}]. Use loss='mse' or 'auto'."
+            )
+        if streamed:  # rows stay on disk; batches are read as training needs them
+            return front, MappedRows(X, front.scaling)
+        return front, to_tensor(front.scaling.transform(X))
+
+    def check(self, estimator: Any, X: Any) -> np.ndarray:
+        """New data (one block of rows) checked and flat, in the data's units."""
+        if self.table is not None:
+            return self.table.transform(X)
+        return check_rows(estimator, X, reset=False)[0]
+
+    def restore(self, out: np.ndarray, dtype: type) -> Any:
+        """The network's output rows in the data's units and shape (a DataFrame for a
+        mixed table)."""
+        if self.table is not None:
+            return self.table.inverse_transform(out)
+        X = self.scaling.inverse_transform(out, dtype=dtype)
+        return X if self.input_shape is None else X.reshape(len(X), *self.input_shape)
+
+    def pixel_grid(self, n_features: int) -> tuple[int, int, int] | None:
+        """``(C, H, W)`` behind each row, or None for tables and non-image rows."""
+        if self.table is not None:
+            return None
+        if self.image_shape is not None:
+            return self.image_shape
+        if self.input_shape is not None:
+            return as_chw(self.input_shape) if len(self.input_shape) in (2, 3) else None
+        return square_grey(n_features)
+
+    # ------------------------------------------------------------------ files
+    def to_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        state = {"input_shape": self.input_shape, "image_shape": self.image_shape,
+                 "scaling_mode": self.scaling.mode,
+                 "table": None if self.table is None else self.table.to_dict()}  # fmt: skip
+        tensors = {"scaling.mean": torch.from_numpy(self.scaling.mean),
+                   "scaling.scale": torch.from_numpy(self.scaling.scale)}  # fmt: skip
+        return state, tensors
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> ArrayInput:
+        def shape(value: Any) -> tuple[int, ...] | None:
+            return None if value is None else tuple(value)
+
+        scaling = Scaling(state["scaling_mode"], tensors["scaling.mean"].numpy(),
+                          tensors["scaling.scale"].numpy())  # fmt: skip
+        table = state.get("table")
+        table = None if table is None else TableEncoding.from_dict(table)
+        return cls(scaling, table, shape(state["input_shape"]), shape(state["image_shape"]))
+
+
+def check_rows(estimator: Any, X: Any, *, reset: bool) -> tuple[np.ndarray, tuple | None]:
+    """Validate ``X`` (scikit-learn's checks, on ``estimator``); image arrays (ndim > 2)
+    are flattened and their sample shape returned."""
+    sample_shape = None
+    if not hasattr(X, "columns") and getattr(X, "ndim", 2) > 2:
+        X = np.asarray(X)
+        sample_shape = tuple(X.shape[1:])
+        X = X.reshape(len(X), -1)
+    X = validate_data(estimator, X, reset=reset, dtype=[np.float32, np.float64])
+    # One pass each for the extremes, no array-sized temporary (validate_data has ruled
+    # out NaN); float32 input cannot hold such values anyway.
+    peak = max(float(X.max()), -float(X.min())) if X.dtype == np.float64 and X.size else 0.0
+    if peak > _FLOAT32_MAX:
+        raise ValueError(
+            f"X has values up to {peak:.3g}, beyond float32 ({_FLOAT32_MAX:.3g}), in which "
+            "the network computes: rescale the data."
+        )
+    return X, sample_shape
+
+
+def _image_shape(given: Any, sample_shape: Any, n_features: int) -> tuple[int, int, int]:
+    shape = given if given is not None else sample_shape
+    if shape is None:
+        shape = square_grey(n_features)
+        if shape is None:
+            raise ValueError(
+                f"architecture='conv' needs image_shape=(H, W) or (C, H, W): {n_features} "
+                "features are not a square image. Pass image_shape or image arrays."
+            )
+    shape = as_chw(shape)
+    if math.prod(shape) != n_features:
+        raise ValueError(
+            f"image_shape {shape} holds {math.prod(shape)} values but X has {n_features} features."
+        )
+    return shape
+
+
+def to_tensor(X: Any) -> torch.Tensor:
+    """Float32 rows as a tensor: shares memory, but copies a read-only array (a memmap)."""
+    if isinstance(X, torch.Tensor):
+        return X
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    return torch.from_numpy(X if X.flags.writeable else X.copy())
+
+
+def out_dtype(X: np.ndarray) -> type:
+    return np.float32 if X.dtype == np.float32 else np.float64
+
+
+def column_reduce(rows: torch.Tensor | MappedRows, op: str) -> torch.Tensor:
+    """Per-feature ``amin`` / ``amax`` / ``mean`` of training rows, in blocks when
+    they are on disk."""
+    if isinstance(rows, torch.Tensor):
+        return getattr(rows, op)(dim=0)
+    step = 65_536
+    parts = [getattr(rows[s : s + step], op)(dim=0) for s in range(0, len(rows), step)]
+    if op == "mean":
+        sizes = torch.tensor([min(step, len(rows) - s) for s in range(0, len(rows), step)])
+        return (torch.stack(parts) * sizes[:, None]).sum(dim=0) / len(rows)
+    return getattr(torch.stack(parts), op)(dim=0)
+
+
+def blockwise(fn: Any, X: Any) -> Any:
+    """``fn`` over blocks of rows of ``X``, joined: a memory-mapped array is read a block
+    at a time instead of being copied (and converted) whole."""
+    parts = [fn(block) for block in row_blocks(X)]
+    if len(parts) == 1:
+        return parts[0]
+    if hasattr(parts[0], "columns"):
+        import pandas as pd
+
+        return pd.concat(parts, ignore_index=True)
+    return np.concatenate(parts)

@@ -1,0 +1,153 @@
+"""The audio modality's plug-in: ``--model audio``, folders of clips in and out,
+log-mel metrics, spectrograms and players in the report."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..files import write_atomic
+from ..modality import (
+    Modality,
+    UsageError,
+    about,
+    first_line,
+    modality_for_model,
+    register_modality,
+)
+from .autoencoder import AudioAutoencoder
+
+# The spectrogram model's settings that the audio flags leave to the inner model.
+_FIXED = ("image_shape", "contamination", "window")
+
+
+class Audio(Modality):
+    name = "audio"
+    estimators = ("AudioAutoencoder",)
+    models = {"audio": "audio (DATA: a folder of .wav/.flac/.ogg)"}
+    front_end = "a spectrogram"
+    read_flags = ("skip_bad",)
+    report_limit = 300
+
+    def parameters(self) -> list[Any]:
+        return [p for p in AudioAutoencoder._parameters if p.flag]
+
+    def _own(self) -> set[str]:
+        """The audio settings proper; the others describe the spectrogram model."""
+        inner = {"autoencoder", *AudioAutoencoder._forwarded}
+        return {p.name for p in AudioAutoencoder._parameters} - inner
+
+    def accepts(self, model: str) -> set[str]:
+        inner = set().union(*(modality_for_model(m).accepts(m) for m in ("vae", "conv")))
+        return (self._own() | inner | {"variational", *self.read_flags}) - set(_FIXED)
+
+    def estimator(self, model: str, params: dict[str, Any]) -> AudioAutoencoder:
+        """An AudioAutoencoder around the conv model (a VAE with ``variational``) that the
+        other flags describe."""
+        own = {k: params.pop(k) for k in list(params) if k in self._own()}
+        if "augment" in own:
+            own["augment"] = tuple(own["augment"])
+        architecture = params.pop("architecture", None) or "conv"
+        kind = "vae" if params.pop("variational", False) else architecture
+        if kind == "vae":
+            params["architecture"] = architecture
+        inner = modality_for_model(kind).estimator(kind, params)
+        return AudioAutoencoder(autoencoder=inner, **own, verbose=inner.verbose)
+
+    def _read(self, source: str, skip_bad: bool = False, **options: Any) -> list[Any]:
+        """The clips of a folder (or one file) as (wave, rate) pairs; with ``skip_bad``
+        unreadable files are left out and counted instead of stopping the run."""
+        from .clips import audio_files, read_clip
+
+        path = Path(source)
+        if not path.exists():
+            raise UsageError(f"{source}: no such file or folder.")
+        files = audio_files(path) if path.is_dir() else [path]
+        clips, bad = [], []
+        for file in files:
+            try:
+                clips.append(read_clip(file))
+            except ValueError as exc:
+                if not skip_bad:
+                    raise ValueError(
+                        f"{first_line(exc)} (--skip-bad leaves such files out)"
+                    ) from None
+                bad.append(file)
+        if bad:
+            print(f"skipped {len(bad)} unreadable audio file(s), first {bad[0]}", file=sys.stderr)
+        if not clips:
+            raise UsageError(f"{source}: no readable audio clips.")
+        return clips
+
+    def decode(self, model: Any, codes_source: str, output: str, force: bool) -> str:
+        from ..data import read_data
+
+        with about(codes_source):
+            waves = model.inverse_transform(read_data(codes_source))
+        return write_clips(output, force, waves, model.sample_rate_)
+
+    def sample(self, model: Any, draw: Any, output: str, force: bool) -> str:
+        # A folder of WAVs, checked as it is written.
+        return write_clips(output, force, draw(), model.sample_rate_)
+
+    def metrics(self, model: Any, clips: list[Any]) -> dict[str, Any]:
+        return {
+            "n_samples": len(clips),
+            "logmel_mse": -model.score(clips),  # on the standardised log-mel spectrogram
+            "spectral_convergence": float(np.mean(model.spectral_convergence(clips))),
+            "latent_dim": int(model.autoencoder_.latent_dim),
+        }
+
+    def describe(self, entry: dict[str, Any]) -> list[str]:
+        from ..modality import modality_named
+
+        state = entry["state"]
+        n_mels, frames = state["spectrogram_shape"]
+        inner = state["autoencoder"]
+        return [
+            f"  audio       {state['sample_rate']} Hz, {state['n_samples']} samples per clip, "
+            f"{n_mels} mels x {frames} frames (n_fft {state['n_fft']}, "
+            f"hop {state['hop_length']})",
+            f"  autoencoder {inner['estimator']}",
+            *modality_named(inner["estimator"]).describe(inner),
+        ]
+
+    def items(self, data: Any) -> list[Any]:
+        from ..inputs import as_list
+
+        return as_list(data, "clips")
+
+    def shape(self, items: Any) -> str:
+        return "audio clips"
+
+    def report(self, model: Any, clips: list[Any], labels: Any) -> Any:
+        from .report import report_parts
+
+        return report_parts(model, clips, labels)
+
+
+def write_clips(folder: str, force: bool, waves: Sequence[Any], rate: int) -> str:
+    """One WAV per waveform, 0000.wav, 0001.wav, ... in ``folder`` (made if missing)."""
+    from .clips import write_clip
+
+    out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: audio is written as one WAV per clip into a folder, not a file.")
+    names = [out / f"{i:04d}.wav" for i in range(len(waves))]
+    taken = [n for n in names if n.exists()]
+    if taken and not force:
+        raise UsageError(f"{taken[0]} exists; use --force to overwrite.")
+    out.mkdir(parents=True, exist_ok=True)
+    for name, wave in zip(names, waves, strict=True):
+        buffer = io.BytesIO()
+        write_clip(buffer, wave, rate)
+        write_atomic(name, buffer.getvalue())
+    return f"wrote {len(waves)} WAV files ({rate} Hz) to {out}/"
+
+
+register_modality(Audio())

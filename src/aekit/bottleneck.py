@@ -1,0 +1,52 @@
+"""The bottleneck axis: how the encoder output h becomes the code z.
+
+``Deterministic``: z = h (the standard autoencoder). ``SigmoidCode``: z = sigmoid(h),
+units in (0, 1) for the KL sparsity target. ``Gaussian``: h holds a posterior mean
+and log-variance per unit; training draws z by the reparameterisation trick and the
+code ``transform`` returns is the mean (the variational autoencoder).
+"""
+
+from __future__ import annotations
+
+import torch
+
+_LOGVAR_RANGE = (-20.0, 10.0)  # keeps exp(logvar) finite early in training
+
+
+class Deterministic:
+    name = "deterministic"
+    code_params = 1  # encoder outputs per code unit
+    linear = True  # z is h itself: a closed-form contraction of h is one of z
+
+    def code(self, h: torch.Tensor, latent_dim: int) -> torch.Tensor:
+        """What ``transform`` returns."""
+        return h[:, :latent_dim]
+
+
+class SigmoidCode(Deterministic):
+    name = "sigmoid"
+    linear = False
+
+    def code(self, h: torch.Tensor, latent_dim: int) -> torch.Tensor:
+        return torch.sigmoid(h)
+
+
+class Gaussian(Deterministic):
+    name = "gaussian"
+    code_params = 2  # mean and log-variance
+
+    @staticmethod
+    def posterior(h: torch.Tensor, latent_dim: int) -> tuple[torch.Tensor, torch.Tensor]:
+        mu, logvar = h.split(latent_dim, dim=1)
+        return mu, logvar.clamp(*_LOGVAR_RANGE)
+
+    def draw(
+        self, h: torch.Tensor, latent_dim: int, generator: torch.Generator | None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """A code drawn from the posterior (reparameterised), its mean and log-variance."""
+        mu, logvar = self.posterior(h, latent_dim)
+        eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+        return mu + torch.exp(0.5 * logvar) * eps, mu, logvar
+
+
+BOTTLENECKS = {cls.name: cls for cls in (Deterministic, SigmoidCode, Gaussian)}

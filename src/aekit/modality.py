@@ -1,0 +1,215 @@
+"""Modality plug-ins: what the command line, reports, plots and export know of each
+kind of data, in one object per modality, looked up from the estimator.
+
+A modality (arrays and tables, text, audio, ...) registers one :class:`Modality`
+with :func:`register_modality` in its own folder: the estimator classes it serves,
+the ``--model`` names that train them, how ``DATA`` is read, how decoded output and
+samples are written, which metrics ``evaluate`` prints, what ``info`` shows, the
+report's sections and whether ONNX export applies. ``aekit.cli``, ``aekit.report``
+and ``aekit.export`` call :func:`modality_of` and never test an estimator's type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+
+_BY_ESTIMATOR: dict[str, Modality] = {}
+_BY_MODEL: dict[str, Modality] = {}
+
+
+class Modality:
+    """Base class of a plug-in; every method has the behaviour most modalities want."""
+
+    name = ""
+    estimators: tuple[str, ...] = ()  # estimator class names it serves
+    models: dict[str, str] = {}  # --model choices it trains -> their help
+    read_flags: tuple[str, ...] = ()  # of "column" and "skip_bad": how its DATA is read
+    report_limit = 2000  # samples a report uses at most (a seeded subset beyond)
+    front_end = ""  # what its estimators need besides a network ("a tokenizer", ...)
+
+    # ------------------------------------------------------------ training
+    def parameters(self) -> list[Any]:
+        """The declarations (:class:`aekit.params.Param`) ``aekit train`` makes flags of."""
+        return []
+
+    def accepts(self, model: str) -> set[str]:
+        """The flag names (parameter names) ``--model model`` takes."""
+        return {p.name for p in self.parameters()} | set(self.read_flags)
+
+    def refusal(self, model: str, name: str, owners: list[str]) -> str:
+        """Why the flag of parameter ``name`` does not go with ``--model model``;
+        ``owners``: the --model choices that take it."""
+        return f"{flag(name)} does not apply to --model {model}."
+
+    def estimator(self, model: str, params: dict[str, Any]) -> Any:
+        """The unfitted estimator for ``--model model`` with the flags given (by name)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ data in and out
+    def read(self, source: str, *, column: str | None = None, skip_bad: bool = False) -> Any:
+        """What the modality's estimators take, read from DATA."""
+        if column is not None and "column" not in self.read_flags:
+            raise UsageError("--column picks the text column of a table: it is for text models.")
+        if skip_bad and "skip_bad" not in self.read_flags:
+            raise UsageError(
+                "--skip-bad leaves out unreadable audio files: it is for audio models."
+            )
+        return self._read(source, column=column, skip_bad=skip_bad)
+
+    def _read(self, source: str, **options: Any) -> Any:
+        from .data import read_data
+
+        return read_data(source)
+
+    def encode(
+        self, model: Any, source: str, out: Path, column: str | None = None, skip_bad: bool = False
+    ) -> str:
+        """``aekit encode``: the codes of DATA into ``out`` (checked); the line to print."""
+        from .outputs import write_array
+
+        data = self.read(source, column=column, skip_bad=skip_bad)
+        with about(source):
+            codes = model.transform(data)
+        write_array(out, codes, list(model.get_feature_names_out()))
+        return f"wrote {codes.shape[0]} codes of width {codes.shape[1]} to {out}"
+
+    def decode(self, model: Any, codes_source: str, output: str, force: bool) -> str:
+        """Decode the codes in ``codes_source`` and write them to ``output``; the line to print."""
+        raise NotImplementedError
+
+    def sample(self, model: Any, draw: Any, output: str, force: bool) -> str:
+        """``aekit sample``: ``draw()`` (the samples) written to ``output``; the line to print."""
+        raise NotImplementedError
+
+    def scores(self, model: Any, data: Any) -> Any:
+        """``aekit score``: one normality score per sample (higher is more normal)."""
+        return model.score_samples(data)
+
+    def metrics(self, model: Any, data: Any) -> dict[str, Any]:
+        """``aekit evaluate``: named figures of ``model`` on ``data``."""
+        raise NotImplementedError
+
+    def labels(self, source: str, spec: str, data: Any) -> tuple[Any, Any] | None:
+        """``--labels spec`` as a part of DATA: (data without them, labels), or None."""
+        if hasattr(data, "columns") and spec in data.columns:
+            return data.drop(columns=[spec]), data[spec].to_numpy()
+        return None
+
+    def streams(self, model: Any, source: str, output: Path) -> bool:
+        """Whether ``encode`` can go from ``source`` to ``output`` a block at a time."""
+        return False
+
+    # ------------------------------------------------------------ info, report, export
+    def describe(self, entry: dict[str, Any]) -> list[str]:
+        """``aekit info`` lines for a model file's header entry (no weights loaded)."""
+        return []
+
+    @staticmethod
+    def network_lines(state: dict[str, Any]) -> list[str]:
+        """``aekit info``'s network line for a header state."""
+        network = state["network"]
+        return [f"  network     {network['name']} {network['config']}"]
+
+    @staticmethod
+    def trained_lines(state: dict[str, Any], params: dict[str, Any]) -> list[str]:
+        """``aekit info``'s training and parameter lines for a header state."""
+        history, lines = state.get("history", {}), []
+        if history.get("epoch"):
+            lines.append(
+                f"  trained     {history['epoch'][-1]} epochs in {state['training_time']:.1f}s; "
+                f"final train loss {history['train_loss'][-1]:.5g}"
+            )
+        lines.append("  parameters  " + ", ".join(f"{k}={v!r}" for k, v in params.items()))
+        return lines
+
+    def items(self, data: Any) -> list[Any] | Any:
+        """``data`` as the report's sequence of samples."""
+        from .inputs import as_list
+
+        return as_list(data, "samples")
+
+    def shape(self, items: Any) -> str:
+        """How the report describes one sample."""
+        return "samples"
+
+    def report(self, estimator: Any, items: Any, labels: Any) -> Any:
+        """The report's :class:`aekit.report.parts.Parts` for this modality."""
+        raise NotImplementedError
+
+    def onnx_model(self, estimator: Any) -> Any:
+        """The fitted model ONNX export writes, or a ValueError saying why none."""
+        raise ValueError(
+            f"ONNX export covers dense and conv autoencoders (and VAEs, detectors); a "
+            f"{type(estimator).__name__} needs {self.front_end} front end, which ONNX files "
+            "do not hold."
+        )
+
+
+@contextmanager
+def about(source: str) -> Iterator[None]:
+    """Name the data file in an estimator's complaint about the data it holds."""
+    try:
+        yield
+    except ValueError as exc:
+        message = first_line(exc)
+        raise UsageError(message if source in message else f"{source}: {message}") from None
+
+
+def first_line(exc: BaseException) -> str:
+    # scikit-learn's messages run over several lines; their first line is the summary.
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def flag(name: str) -> str:
+    """The command-line flag of parameter ``name``."""
+    return "--" + name.replace("_", "-")
+
+
+def register_modality(plugin: Modality) -> Modality:
+    """Make ``plugin`` the modality of its estimators and ``--model`` choices; a name
+    already taken by another plug-in is an error."""
+    for table, names in ((_BY_ESTIMATOR, plugin.estimators), (_BY_MODEL, plugin.models)):
+        for name in names:
+            if table.get(name, plugin) is not plugin:
+                raise ValueError(f"{name!r} already belongs to the {table[name].name} modality.")
+            table[name] = plugin
+    return plugin
+
+
+def modality_of(estimator: Any) -> Modality:
+    """The plug-in of an estimator (its class or a base class registered); a
+    ValueError for anything that is not an aekit model."""
+    for cls in type(estimator).__mro__:
+        if cls.__name__ in _BY_ESTIMATOR:
+            return _BY_ESTIMATOR[cls.__name__]
+    raise ValueError(f"{type(estimator).__name__} is not an aekit model.")
+
+
+def modality_named(estimator_name: str) -> Modality | None:
+    """The plug-in of an estimator class name (as a model file's header gives it)."""
+    return _BY_ESTIMATOR.get(estimator_name)
+
+
+def modality_for_model(model: str) -> Modality:
+    """The plug-in that trains ``--model model``."""
+    return _BY_MODEL[model]
+
+
+def models() -> dict[str, Modality]:
+    """Every ``--model`` choice and its plug-in, in registration order."""
+    return dict(_BY_MODEL)
+
+
+def plugins() -> list[Modality]:
+    """Every registered plug-in, in registration order."""
+    return list(dict.fromkeys(_BY_MODEL.values()))
+
+
+def autoencoder_of(estimator: Any) -> Any:
+    """The autoencoder that does the work: inside a detector or an audio model, or itself."""
+    return getattr(estimator, "autoencoder_", estimator)

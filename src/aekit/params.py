@@ -1,0 +1,175 @@
+"""Parameters declared once: name, default, constraint, docstring text and CLI flag.
+
+An estimator lists its :class:`Param` declarations in ``_parameters``; from them
+:class:`Declared` makes its ``__init__`` (which only stores the arguments, as
+scikit-learn requires, with a real signature for ``get_params``), its
+``_parameter_constraints`` table and the "Parameters" section of its docstring, and
+``aekit train`` makes its flags. Groups that several estimators share (the training
+parameters) are declared here; the others in the module of the estimator that owns them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import os
+import textwrap
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from numbers import Integral, Real
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: Any
+    constraints: list[Any]  # scikit-learn's parameter constraints
+    kind: str  # the type, as the docstring states it
+    doc: str  # what it does (docstring text; its first sentence is the flag's help)
+    flag: dict[str, Any] | None = field(default=None, compare=False)  # argparse kwargs
+    annotation: Any = Any
+
+    def entry(self) -> str:
+        """The numpydoc entry for this parameter."""
+        body = textwrap.fill(self.doc, 80, initial_indent="    ", subsequent_indent="    ")
+        return f"{self.name} : {self.kind}, default={self.default!r}\n{body}"
+
+    def help(self) -> str:
+        if self.flag and "help" in self.flag:
+            return self.flag["help"]
+        return self.doc.split(". ")[0].rstrip(".")
+
+
+def parameters(*groups: Param | Iterable[Param], **defaults: Any) -> tuple[Param, ...]:
+    """One estimator's parameters in order, with some defaults changed (``name=value``)."""
+    out: list[Param] = []
+    for group in groups:
+        out.extend([group] if isinstance(group, Param) else group)
+    names = [p.name for p in out]
+    unknown = set(defaults) - set(names)
+    if unknown or len(set(names)) != len(names):
+        raise TypeError(f"bad parameter table: unknown {sorted(unknown)} or a duplicate in {names}")
+    return tuple(
+        dataclasses.replace(p, default=defaults[p.name]) if p.name in defaults else p for p in out
+    )
+
+
+def inherited(group: Iterable[Param], owner: str) -> tuple[Param, ...]:
+    """``group`` for a wrapper estimator: each default None, meaning ``owner``'s own."""
+    return tuple(
+        dataclasses.replace(
+            p,
+            default=None,
+            constraints=[None, *(c for c in p.constraints if c is not None)],
+            kind=f"{p.kind} or None",
+            doc=f"{p.doc} None: the {owner}'s own.",
+            annotation=p.annotation | None,
+        )
+        for p in group
+    )
+
+
+def _make_init(params: tuple[Param, ...], positional: int) -> Any:
+    kinds = [inspect.Parameter.POSITIONAL_OR_KEYWORD] * positional
+    kinds += [inspect.Parameter.KEYWORD_ONLY] * (len(params) - positional)
+    signature = inspect.Signature(
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [
+            inspect.Parameter(p.name, kind, default=p.default, annotation=p.annotation)
+            for p, kind in zip(params, kinds, strict=True)
+        ]
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        for name, value in list(bound.arguments.items())[1:]:
+            setattr(self, name, value)
+
+    __init__.__signature__ = signature
+    return __init__
+
+
+class Declared:
+    """Mixin: ``__init__``, constraints and the docstring's parameter list from
+    ``_parameters`` (the first ``_positional`` of them may be passed by position)."""
+
+    _parameters: ClassVar[tuple[Param, ...]] = ()
+    _positional: ClassVar[int] = 1
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_parameters" not in cls.__dict__:
+            return
+        cls.__init__ = _make_init(cls._parameters, cls._positional)
+        cls.__init__.__qualname__ = f"{cls.__qualname__}.__init__"
+        cls._parameter_constraints = {p.name: p.constraints for p in cls._parameters}
+        if cls.__doc__ and "{parameters}" in cls.__doc__:
+            text = "\n".join(p.entry() for p in cls._parameters)
+            cls.__doc__ = cls.__doc__.replace("{parameters}", textwrap.indent(text, "    ")[4:])
+
+
+def positive_int(name: str, default: Any, kind: str, doc: str, **flag: Any) -> Param:
+    return Param(name, default, [Interval(Integral, 1, None, closed="left")], kind, doc,
+                 {"type": int, **flag}, int)  # fmt: skip
+
+
+# ---------------------------------------------------------------- training parameters
+# Every neural estimator takes these, with its own defaults where it says so.
+TRAINING: tuple[Param, ...] = (
+    positive_int("epochs", 100, "int", "Maximum number of passes over the data."),
+    positive_int("batch_size", 256, "int", "Samples per optimisation step."),
+    Param("learning_rate", 5e-3, [Interval(Real, 0, None, closed="neither")], "float",
+          "Peak learning rate of Adam; it warms up, then decays on a cosine to zero.",
+          {"type": float}, float),
+    Param("max_time", None, [None, Interval(Real, 0, None, closed="neither")], "float",
+          "Training budget in seconds. The learning-rate schedule is fitted to whichever "
+          "budget ends first, and training stops cleanly when the time is spent.",
+          {"type": float, "help": "training budget in seconds"}, float | None),
+    Param("validation_fraction", 0.1, [Interval(Real, 0, 1, closed="left")], "float",
+          "Share of the samples held out for early stopping. 0 turns validation and early "
+          "stopping off.", {"type": float}, float),
+    positive_int("patience", 10, "int", "Epochs without validation improvement before "
+                 "training stops; the best weights are kept."),
+    Param("random_state", None, ["random_state"], "int, RandomState instance or None",
+          "Seed for weight initialisation, shuffling and the validation split. Without "
+          "max_time, the same seed gives the same model on CPU.",
+          {"type": int, "flags": ("--seed",), "metavar": "N", "help": "reproducible on CPU"},
+          int | np.random.RandomState | None),
+    Param("device", "auto", [str], "str", '"auto" (CUDA when present), "cpu", "cuda" or '
+          '"cuda:N".', {"help": "auto (default), cpu, cuda or cuda:N"}, str),
+    Param("precision", "fp32", [StrOptions({"fp32", "bf16"})], '{"fp32", "bf16"}',
+          '"bf16" runs the forward passes of training under bfloat16 autocast (weights and '
+          "optimiser stay float32): faster on GPUs with bfloat16 units.",
+          {"choices": ["fp32", "bf16"], "help": "bf16: autocast (GPUs)"}, str),
+    Param("checkpoint_dir", None, [None, str, os.PathLike], "str or path",
+          "Folder for a training checkpoint written (atomically) after every epoch: "
+          "weights, optimiser, random generators, history. See resume.",
+          {"help": "write a checkpoint there after every epoch (and on SIGINT)"},
+          str | os.PathLike | None),
+    Param("resume", False, ["boolean"], "bool", "Go on from the checkpoint in checkpoint_dir "
+          "(same data and settings): the result is the uninterrupted run's, bit for bit on "
+          "CPU without max_time. Without a checkpoint there, training starts from the "
+          "beginning (a warning says so).",
+          {"action": "store_true",
+           "help": "go on from the checkpoint (--checkpoint-dir, default MODEL.checkpoint)"},
+          bool),
+    Param("on_divergence", "raise", [StrOptions({"raise", "skip"})], '{"raise", "skip"}',
+          'A NaN or infinite loss: "raise" stops training, restores the last good weights '
+          'and raises TrainingDiverged (a ValueError); "skip" leaves that batch out and '
+          'counts it in history_["skipped_batches"].',
+          {"choices": ["raise", "skip"], "help": "a NaN or inf loss: stop or skip"}, str),
+    Param("callbacks", (), [list, tuple], "list of aekit.callbacks.Callback",
+          "Objects called around the training loop (see aekit.callbacks), e.g. "
+          "aekit.callbacks.TensorBoard(log_dir). Not saved in model files.",
+          None, list | tuple),
+    Param("verbose", False, ["verbose"], "bool", "Show a progress bar with the running loss.",
+          None, bool),
+)  # fmt: skip
+# What the training loop itself reads (the estimator uses the others before it).
+LOOP_NAMES = ("epochs", "batch_size", "learning_rate", "max_time", "patience", "precision",
+              "checkpoint_dir", "resume", "on_divergence", "callbacks", "verbose")  # fmt: skip
