@@ -17,7 +17,7 @@ from .estimator import NeuralEstimator
 from .model_file import register_estimator
 from .networks import ACTIVATIONS, NETWORKS, build_network, config_fields
 from .objective import Objective
-from .params import TRAINING, Param, parameters
+from .params import LATENT_DIM, TRAINING, Param, parameters
 from .penalties import Contractive, KLSparsity, L1Activity
 from .reconstruction import BCE, MSE
 from .streaming import MappedRows, local_batches
@@ -28,15 +28,6 @@ _MAX_STREAMED_VALIDATION = 50_000
 _FLOAT = Interval(Real, 0, None, closed="left")
 
 # ---------------------------------------------------------------- parameters
-LATENT_DIM = Param(
-    "latent_dim",
-    32,
-    [Interval(Integral, 1, None, closed="left")],
-    "int",
-    "Width of the code.",
-    {"type": int, "help": "code width"},
-    int,
-)
 NETWORK = (
     Param(
         "architecture",

@@ -24,13 +24,3 @@ def as_chw(shape: Any) -> tuple[int, int, int]:
     if len(shape) != 3 or min(shape) < 1:
         raise ValueError(f"image_shape must be (H, W) or (C, H, W) of positive ints; got {shape}.")
     return shape
-
-
-def image_grid(
-    n_features: int, shape: tuple[int, ...] | None = None
-) -> tuple[int, int, int] | None:
-    """``(C, H, W)`` behind rows of ``n_features``: from ``shape`` (2-D or 3-D samples, read
-    as ``(C, H, W)``), else a square grey image, else None."""
-    if shape is not None:
-        return as_chw(shape) if len(shape) in (2, 3) else None
-    return square_grey(n_features)

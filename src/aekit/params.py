@@ -118,6 +118,24 @@ def positive_int(name: str, default: Any, kind: str, doc: str, **flag: Any) -> P
                  {"type": int, **flag}, int)  # fmt: skip
 
 
+# ---------------------------------------------------------------- shared model settings
+LATENT_DIM = positive_int("latent_dim", 32, "int", "Width of the code.", help="code width")
+BETA = Param(
+    "beta",
+    1.0,
+    [Interval(Real, 0, None, closed="left")],
+    "float",
+    "Weight of the KL term of a variational model (beta-VAE); 1 gives the plain ELBO.",
+    {"type": float, "help": "variational: weight of the KL term"},
+    float,
+)
+KL_WARMUP = Param(
+    "kl_warmup", 0.1, [Interval(Real, 0, 1, closed="both")], "float in [0, 1]",
+    "Share of the training run over which the KL weight ramps linearly from 0 to beta, so "
+    "the decoder learns to use the code before the prior pulls it in (against posterior "
+    "collapse). 0 turns the warm-up off.",
+    {"type": float, "help": "variational: share of the run to ramp beta"}, float)  # fmt: skip
+
 # ---------------------------------------------------------------- training parameters
 # Every neural estimator takes these, with its own defaults where it says so.
 TRAINING: tuple[Param, ...] = (

@@ -8,31 +8,11 @@ from typing import Any
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from .autoencoder import CONTRACTIVE, CORRUPTION, LATENT_DIM, NETWORK, SPARSITY, Autoencoder
+from .autoencoder import CONTRACTIVE, CORRUPTION, NETWORK, SPARSITY, Autoencoder
 from .model_file import register_estimator
-from .params import TRAINING, Param, parameters
+from .params import BETA, KL_WARMUP, LATENT_DIM, TRAINING, Param, parameters
 from .penalties import PriorKL
 
-BETA = Param(
-    "beta",
-    1.0,
-    [Interval(Real, 0, None, closed="left")],
-    "float",
-    "Weight of the KL term (beta-VAE); 1 gives the plain ELBO.",
-    {"type": float, "help": "vae: weight of the KL term"},
-    float,
-)
-KL_WARMUP = Param(
-    "kl_warmup",
-    0.1,
-    [Interval(Real, 0, 1, closed="both")],
-    "float in [0, 1]",
-    "Share of the training run over which the KL weight ramps linearly from 0 to beta, so "
-    "the decoder learns to use the code before the prior pulls it in (against posterior "
-    "collapse). 0 turns the warm-up off.",
-    {"type": float, "help": "vae: share of the run to ramp beta"},
-    float,
-)
 FREE_BITS = Param(
     "free_bits", 0.0, [Interval(Real, 0, None, closed="left")], "float",
     "Nats of KL per code unit (batch mean) that training does not penalise, which keeps "

@@ -16,16 +16,14 @@ from sklearn.utils.validation import check_is_fitted
 from ..autoencoder import Autoencoder
 from ..estimator import Wrapper
 from ..model_file import pack_inner, register_estimator, save, unpack_inner
-from ..params import TRAINING, Declared, Param, inherited, parameters, positive_int
+from ..params import LATENT_DIM, TRAINING, Declared, Param, inherited, parameters, positive_int
 from .clips import check_clips, fix_length, resample
 from .spectrogram import LogMel, spectral_convergence, voiced_mean
-
-_DEFAULT_LATENT = 32
 
 
 def _default_model() -> Autoencoder:
     # A few thousand clips make few steps per epoch at the usual batch of 256.
-    return Autoencoder(_DEFAULT_LATENT, architecture="conv", batch_size=32)
+    return Autoencoder(architecture="conv", batch_size=32)
 
 
 @register_estimator
@@ -78,9 +76,7 @@ class AudioAutoencoder(
     """
 
     _parameters = parameters(
-        Param("latent_dim", None, [None, Interval(Integral, 1, None, closed="left")], "int",
-              "Width of the code: 32 when autoencoder is None, else the autoencoder's "
-              "(giving both with different values is an error).", None, int | None),
+        inherited([LATENT_DIM], "autoencoder"),
         Param("autoencoder", None, [None, HasMethods(["fit", "transform", "inverse_transform"])],
               "Autoencoder or VariationalAutoencoder",
               "The (unfitted) model for the spectrograms, cloned at fit; None means "

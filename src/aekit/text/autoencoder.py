@@ -18,14 +18,13 @@ from ..inputs import as_list
 from ..model_file import register_estimator
 from ..networks import build_network
 from ..objective import Objective
-from ..params import TRAINING, Param, parameters, positive_int
+from ..params import BETA, KL_WARMUP, LATENT_DIM, TRAINING, Param, parameters, positive_int
 from ..penalties import PriorKL
 from .sequences import TokenCrossEntropy, length_buckets, pad_ids, trim
 from .tokenizer import KINDS, decode, train_tokenizer
 
-_UNIT = Interval(Real, 0, 1, closed="both")
 TEXT = (
-    positive_int("latent_dim", 64, "int", "Width of the code.", help="code width"),
+    LATENT_DIM,
     Param("tokenizer", "bpe", [StrOptions(set(KINDS))], '{"bpe", "word", "char"}',
           'How texts become tokens. "bpe": sub-word pieces, so unseen words are spelt from '
           'pieces; "word": whitespace-split words, those outside the vocabulary become '
@@ -47,10 +46,8 @@ TEXT = (
           "term to the prior, ramped up over kl_warmup of the run; combine with word_dropout "
           "so the decoder relies on the code.",
           {"action": "store_true", "help": "a VAE (text, audio)"}, bool),
-    Param("beta", 1.0, [Interval(Real, 0, None, closed="left")], "float",
-          "Weight of the KL term (variational=True).", None, float),
-    Param("kl_warmup", 0.3, [_UNIT], "float in [0, 1]",
-          "Share of the run over which the KL weight rises from 0 to beta.", None, float),
+    BETA,
+    KL_WARMUP,
     Param("word_dropout", 0.0, [Interval(Real, 0, 1, closed="left")], "float in [0, 1)",
           "Share of the decoder's input tokens replaced by [UNK] while training.",
           {"type": float, "help": "share of decoder inputs hidden"}, float),
@@ -122,7 +119,9 @@ class TextAutoencoder(NeuralEstimator):
     ['really need chipotle today', 'lol']
     """
 
-    _parameters = parameters(TEXT, TRAINING, batch_size=64, learning_rate=3e-3)
+    _parameters = parameters(
+        TEXT, TRAINING, latent_dim=64, kl_warmup=0.3, batch_size=64, learning_rate=3e-3
+    )
     _inference_batch = 512
     _loop_settings = {"clip_grad": 1.0}  # recurrent networks need it
     _no_prior = (
