@@ -4,6 +4,7 @@ import json
 import shutil
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import aekit
@@ -49,6 +50,11 @@ def test_round_trip_through_files(tmp_path, clips_folder, audio_model, capsys):
     assert metrics["n_samples"] == 10 and metrics["latent_dim"] == 4
     assert metrics["logmel_mse"] > 0 and metrics["spectral_convergence"] > 0
     assert main(["score", str(audio_model), str(clips_folder), "-o", str(tmp_path / "s.csv")]) == 0
+    table = pd.read_csv(tmp_path / "s.csv")  # one row a clip: minus its log-mel error
+    clips = sorted(clips_folder.glob("*.wav"))
+    assert list(table.columns) == ["score"] and len(table) == len(clips) == 10
+    np.testing.assert_allclose(table["score"], model.score_samples(clips), rtol=1e-5)
+    assert (table["score"] < 0).all()
     assert main(["info", str(audio_model)]) == 0
     info = capsys.readouterr().out
     assert "AudioAutoencoder" in info and "8000 Hz" in info and "40 mels" in info

@@ -8,7 +8,7 @@ from sklearn.base import clone
 from sklearn.decomposition import PCA
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 
 from aekit import Autoencoder
@@ -105,7 +105,9 @@ def test_fit_leaves_global_torch_rng_alone(unit_data):
 def test_bce_loss(unit_data):
     ae = Autoencoder(latent_dim=3, loss="bce", **FAST).fit(unit_data)
     assert ae.loss_ == "bce"
-    assert -ae.score(unit_data) < np.var(unit_data)
+    # Against the column means (the error of a model that learnt nothing but them):
+    # 3-factor data through a 3-unit code, measured 1e-5 against 7.4e-3.
+    assert -ae.score(unit_data) < 0.05 * np.var(unit_data, axis=0).mean()
 
 
 def test_float64_in_float64_out(unit_data):
@@ -190,12 +192,16 @@ def test_pipeline_and_grid_search():
     from aekit.data import load_digits
 
     X, y = load_digits()
-    X, y = X[:400], y[:400]
+    X_train, X_test, y_train, y_test = train_test_split(
+        X[:400], y[:400], test_size=0.5, random_state=0, stratify=y[:400]
+    )
     pipe = make_pipeline(Autoencoder(latent_dim=8, **FAST), LogisticRegression(max_iter=500))
-    pipe.fit(X, y)
-    assert pipe.score(X, y) > 0.8
-    grid = GridSearchCV(pipe, {"autoencoder__latent_dim": [2, 8]}, cv=2).fit(X, y)
-    assert grid.best_params_["autoencoder__latent_dim"] in (2, 8)
+    pipe.fit(X_train, y_train)
+    assert pipe.score(X_test, y_test) > 0.8  # held out: measured 0.96
+    # One code unit cannot carry ten digits (measured 0.41 against 0.93 with eight).
+    grid = GridSearchCV(pipe, {"autoencoder__latent_dim": [1, 8]}, cv=2).fit(X_train, y_train)
+    assert grid.best_params_["autoencoder__latent_dim"] == 8
+    X = X[:400]
     # Unsupervised search: score is the negative reconstruction error.
     grid = GridSearchCV(Autoencoder(**FAST), {"latent_dim": [1, 8]}, cv=2).fit(X)
     assert grid.best_params_ == {"latent_dim": 8}

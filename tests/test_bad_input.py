@@ -162,6 +162,15 @@ BAD_ARRAYS = {
     "strings": np.array([["a", "b"]] * 10),
 }
 
+ARRAY_MESSAGES = {  # what each says: the problem, by name
+    "empty": r"0 sample\(s\)",
+    "1-D": "Expected 2D array, got 1D",
+    "NaN": "contains NaN",
+    "inf": "contains infinity",
+    "1e300": "beyond float32",
+    "strings": "could not convert string to float",
+}
+
 
 @pytest.mark.parametrize("case", list(BAD_ARRAYS))
 @pytest.mark.parametrize(
@@ -174,33 +183,40 @@ BAD_ARRAYS = {
     ids=["Autoencoder", "VariationalAutoencoder", "AnomalyDetector"],
 )
 def test_estimators_refuse_bad_arrays(make, case):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=ARRAY_MESSAGES[case]):
         make().fit(BAD_ARRAYS[case])
     fitted = make().fit(np.random.default_rng(0).random((30, 2)))
     if case != "1e300":  # fitted models: the same checks on new data
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=ARRAY_MESSAGES[case]):
             (fitted.score_samples if hasattr(fitted, "offset_") else fitted.transform)(
                 BAD_ARRAYS[case]
             )
 
 
 @pytest.mark.parametrize(
-    "X", [[], [1, 2], "one string", [None, "x"], pd.DataFrame({"a": ["x"], "b": ["y"]})]
+    "X, match",
+    [
+        ([], "holds no texts"),
+        ([1, 2], "text 0 is a int"),
+        ("one string", "not a single string"),
+        ([None, "x"], "text 0 is a NoneType"),
+        (pd.DataFrame({"a": ["x"], "b": ["y"]}), "exactly one column; got 2"),
+    ],
 )
-def test_text_autoencoder_refuses_bad_texts(X):
-    with pytest.raises(ValueError):
+def test_text_autoencoder_refuses_bad_texts(X, match):
+    with pytest.raises(ValueError, match=match):
         aekit.TextAutoencoder(epochs=1).fit(X)
 
 
 def test_audio_autoencoder_refuses_bad_clips(folder):
     bad = [
-        [folder / "badwav" / "0.wav"],
-        [folder / "zerowav" / "0.wav"],
-        [np.zeros(0, np.float32)],
-        [np.full(800, np.nan, np.float32)],
-        [Path("nope.wav")],
-        str(folder / "wavs" / "0.wav"),
+        ([folder / "badwav" / "0.wav"], "0.wav: not a readable audio file"),
+        ([folder / "zerowav" / "0.wav"], "0.wav: .*no samples|0.wav: not a readable"),
+        ([np.zeros(0, np.float32)], "clip 0 holds no samples"),
+        ([np.full(800, np.nan, np.float32)], "clip 0 contains NaN or infinity"),
+        ([Path("nope.wav")], "nope.wav: no such audio file"),
+        (str(folder / "wavs" / "0.wav"), "not a single one: wrap it in a list"),
     ]
-    for clips in bad:
-        with pytest.raises(ValueError):
+    for clips, match in bad:
+        with pytest.raises(ValueError, match=match):
             aekit.AudioAutoencoder(sample_rate=8000).fit(clips)

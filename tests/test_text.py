@@ -5,7 +5,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import clone
 
 from aekit import TextAutoencoder, exact_match, load, word_accuracy
 
@@ -78,8 +77,10 @@ def test_beam_search_and_variational():
     assert word_accuracy(CORPUS, vae.reconstruct(CORPUS)) > 0.5
     samples = vae.sample(5, random_state=0)
     assert len(samples) == 5 and samples == vae.sample(5, random_state=0)
-    beam = clone(vae).set_params(beam_size=3).fit(CORPUS * 4)
-    assert all(isinstance(t, str) for t in beam.reconstruct(CORPUS))
+    greedy = vae.reconstruct(CORPUS)
+    beam = vae.set_params(beam_size=3).reconstruct(CORPUS)  # decoding only: no refit
+    assert all(isinstance(t, str) for t in beam)
+    assert word_accuracy(CORPUS, beam) >= word_accuracy(CORPUS, greedy) - 0.05
 
 
 def test_long_texts_are_cut_with_a_warning():

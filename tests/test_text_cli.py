@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import aekit
@@ -38,6 +39,12 @@ def test_round_trip_through_files(tmp_path, text_model, capsys):
     assert metrics["n_samples"] == len(POSTS) * 4 and metrics["token_cross_entropy"] > 0
     scores = tmp_path / "scores.csv"
     assert main(["score", str(model), str(posts), "-o", str(scores)]) == 0
+    table = pd.read_csv(scores)  # one row a text: minus its cross-entropy per token
+    assert list(table.columns) == ["score"] and len(table) == len(POSTS) * 4
+    np.testing.assert_allclose(
+        table["score"], aekit.load(model).score_samples(POSTS * 4), rtol=1e-5
+    )
+    assert (table["score"] < 0).all()
     assert main(["info", str(model)]) == 0
     assert "TextAutoencoder" in capsys.readouterr().out
 

@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 
+from aekit.callbacks import Callback
 from aekit.networks import build_network
 from aekit.training import TrainingDiverged, TrainSettings, learning_rate_factor, train
 
@@ -51,15 +52,17 @@ def test_divergence_restores_weights_and_says_what_to_do():
         loss = _mse(net, xb)
         return loss * float("nan") if calls["n"] > 4 else loss
 
+    class AfterEpochOne(Callback):  # the last good weights: the first epoch's
+        def on_epoch_end(self, loop):
+            self.weights = {k: v.clone() for k, v in loop.module.state_dict().items()}
+
+    good = AfterEpochOne()
+    settings = TrainSettings(epochs=10, batch_size=8, learning_rate=1e-3, callbacks=(good,))
     with pytest.raises(TrainingDiverged, match="learning_rate"):
-        train(
-            net,
-            exploding,
-            X,
-            settings=TrainSettings(epochs=10, batch_size=8, learning_rate=1e-3),
-            generator=torch.Generator().manual_seed(0),
-        )
-    assert all(torch.isfinite(p).all() for p in net.parameters())
+        train(net, exploding, X, settings=settings, generator=torch.Generator().manual_seed(0))
+    assert calls["n"] == 8  # epoch 2 ran on NaN losses: its weights are not finite
+    restored = net.state_dict()
+    assert all(torch.equal(restored[k], v) for k, v in good.weights.items())
 
 
 def test_on_divergence_skip_leaves_out_bad_batches_and_counts_them():
