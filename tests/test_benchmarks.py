@@ -4,6 +4,7 @@ import importlib.util
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
@@ -93,3 +94,46 @@ def test_throughput_table_runs_on_tiny_data(capsys):
     bench.table(X, rounds=1, conv_samples=100)
     out = capsys.readouterr().out
     assert all(f"{k} {t}" in out for k in ("dense", "conv") for t in ("fit", "transform"))
+
+
+def _fashion_mnist():
+    from aekit.data import DataError, load_fashion_mnist
+
+    try:
+        load_fashion_mnist("test", download=False)
+    except DataError as exc:
+        pytest.skip(f"Fashion-MNIST is not on this machine: {exc}")
+
+
+def test_codes_classification_runs_on_a_tiny_budget(capsys):
+    _fashion_mnist()
+    accuracy = _module("codes_classification").main(["--max-time", "1", "--samples", "400"])
+    assert set(accuracy) == {"autoencoder-32", "pca-32", "raw pixels"}
+    assert all(0.1 < a <= 1 for a in accuracy.values())  # better than chance, 10 classes
+    assert "autoencoder codes - PCA codes" in capsys.readouterr().out
+
+
+def test_text_benchmark_deduplicates_and_runs_on_a_tiny_budget(capsys):
+    bench = _module("text_reconstruction")
+    if not bench.DATA.is_file():
+        pytest.skip(f"NPS Chat posts not found at {bench.DATA} (see DESIGN.md, shared data)")
+    posts = bench.load_posts(bench.DATA)
+    unique = bench.unique_posts(posts)
+    assert len(unique) == posts["text"].str.lower().nunique() < 0.85 * len(posts)
+    train, test = bench.split(unique)
+    assert not set(train["text"].str.lower()) & set(test["text"].str.lower())
+    params = '{"hidden_dim": 16, "embedding_dim": 8, "synthetic": 50, "epochs": 1}'
+    figures = bench.main(["--max-time", "2", "--limit", "300", "--params", params])
+    assert 0 <= figures["word_accuracy"] <= 1 and 0 <= figures["tfidf"] <= 1
+    out = capsys.readouterr().out
+    assert "held-out word accuracy" in out and "chipotle" in out
+
+
+def test_audio_benchmark_runs_on_a_tiny_budget(fsdd, tmp_path, capsys):
+    bench = _module("audio_reconstruction")
+    args = ["--data", str(fsdd), "--speaker", "george", "--max-time", "1",
+            "--per-speaker", "20", "--augment", "--out", str(tmp_path)]  # fmt: skip
+    figures = bench.main(args)
+    assert figures["mse"] > 0 and figures["pca_mse"] > 0 and 0 <= figures["acc"] <= 1
+    assert len(list(tmp_path.glob("*.wav"))) == 6  # three pairs
+    assert "digit accuracy aekit" in capsys.readouterr().out

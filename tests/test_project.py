@@ -185,3 +185,16 @@ def test_training_parameters_reach_the_model_inside_a_wrapper():
     inner = detector._inner(aekit.Autoencoder)
     assert (inner.epochs, inner.max_time, inner.random_state) == (7, 5, 3)
     assert detector.get_params()["autoencoder__epochs"] == 7  # nested parameters still work
+
+
+@pytest.mark.parametrize("pytest_status, ci_status", [(0, 0), (1, 1), (5, 1)])
+def test_ci_fails_when_pytest_collects_nothing(tmp_path, pytest_status, ci_status):
+    import subprocess
+
+    script = ROOT.joinpath(".ci", "run").read_text()
+    test_command = _readme_commands()[1]
+    tail = script.split(test_command, 1)[1]  # what CI does with pytest's exit status
+    run = tmp_path / "tail.sh"
+    run.write_text(f"(exit {pytest_status}){tail}")
+    assert subprocess.run(["bash", str(run)], capture_output=True).returncode == ci_status
+    assert "dataset-fashion-mnist" in script and "chromium" in script
