@@ -18,9 +18,9 @@ from .text.metrics import exact_match, word_accuracy
 from .variational import VariationalAutoencoder
 
 # The modality plug-ins register themselves for the command line, reports and export.
-from . import array_plugin, audio, text  # noqa: E402, F401  isort: skip
-from .audio import plugin as _audio_plugin  # noqa: E402, F401  isort: skip
+from . import array_plugin  # noqa: E402, F401  isort: skip
 from .text import plugin as _text_plugin  # noqa: E402, F401  isort: skip
+from .audio import plugin as _audio_plugin  # noqa: E402, F401  isort: skip
 
 __all__ = [
     "AnomalyDetector",

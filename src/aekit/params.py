@@ -41,7 +41,8 @@ class Param:
     def help(self) -> str:
         if self.flag and "help" in self.flag:
             return self.flag["help"]
-        return self.doc.split(". ")[0].rstrip(".")
+        first = self.doc.split(". ")[0].rstrip(".")
+        return first[:1].lower() + first[1:]
 
 
 def parameters(*groups: Param | Iterable[Param], **defaults: Any) -> tuple[Param, ...]:

@@ -38,23 +38,33 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    def skip_bad(p: Any) -> None:
-        p.add_argument(
-            "--skip-bad", action="store_true", help="audio: skip unreadable files, count them"
-        )
+    _add_training_verbs(add)
+    _add_model_verbs(add)
+    return parser
 
-    def model_and_data(p: Any) -> None:
-        """MODEL DATA and how DATA is read: the verbs that run a model over data."""
-        p.add_argument("model", metavar="MODEL")
-        p.add_argument("data", metavar="DATA")
-        p.add_argument("--column", help="text models: the text column of a .csv/.tsv")
-        skip_bad(p)
 
-    def progress_flags(p: argparse.ArgumentParser) -> None:
-        group = p.add_mutually_exclusive_group()
-        group.add_argument("--quiet", action="store_true", help="no progress bar")
-        group.add_argument("--verbose", action="store_true", help="progress bar even when piped")
+def _skip_bad(p: Any) -> None:
+    p.add_argument(
+        "--skip-bad", action="store_true", help="audio: skip unreadable files, count them"
+    )
 
+
+def _model_and_data(p: Any) -> None:
+    """MODEL DATA and how DATA is read: the verbs that run a model over data."""
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("data", metavar="DATA")
+    p.add_argument("--column", help="text models: the text column of a .csv/.tsv")
+    _skip_bad(p)
+
+
+def _progress_flags(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--quiet", action="store_true", help="no progress bar")
+    group.add_argument("--verbose", action="store_true", help="progress bar even when piped")
+
+
+def _add_training_verbs(add: Any) -> None:
+    """``demo`` and ``train``, whose model flags come from the plug-ins' declarations."""
     p = add("demo", cmd_demo, "train on scikit-learn's digits and compare with PCA")
     p.add_argument(
         "-o", "--output", default=None, help="output folder (default: a new aekit-demo*)"
@@ -63,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-time", type=float, default=30.0, help="training budget in seconds")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--force", action="store_true", help="overwrite existing outputs")
-    progress_flags(p)
+    _progress_flags(p)
 
     p = add("train", cmd_train, "train an autoencoder on DATA and save it")
     p.add_argument(
@@ -82,13 +92,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="network of a vae or audio model: dense, conv or a registered name",
     )
     p.add_argument("--column", help="text: the column of a .csv/.tsv that holds the texts")
-    skip_bad(p)
+    _skip_bad(p)
     p.set_defaults(train_flags=add_train_flags(p))
     p.add_argument("--force", action="store_true", help="overwrite MODEL if it exists")
-    progress_flags(p)
+    _progress_flags(p)
 
+
+def _add_model_verbs(add: Any) -> None:
+    """The verbs that read a model file."""
     p = add("encode", cmd_encode, "write the codes of DATA")
-    model_and_data(p)
+    _model_and_data(p)
     p.add_argument("-o", "--output", required=True, help="codes file (.npy or .csv)")
     p.add_argument("--force", action="store_true")
 
@@ -104,11 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true")
 
     p = add("evaluate", cmd_evaluate, "reconstruction error of MODEL on DATA")
-    model_and_data(p)
+    _model_and_data(p)
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add("score", cmd_score, "normality score of each row of DATA (higher is more normal)")
-    model_and_data(p)
+    _model_and_data(p)
     p.add_argument("-o", "--output", required=True, help="scores.csv (or .npy)")
     p.add_argument(
         "--threshold",
@@ -130,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true")
 
     p = add("report", cmd_report, "write a self-contained HTML report on MODEL and DATA")
-    model_and_data(p)
+    _model_and_data(p)
     p.add_argument(
         "--labels",
         metavar="COL_OR_FILE",
@@ -148,4 +161,3 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("info", cmd_info, "describe a model file without loading its weights")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("--json", action="store_true", help="print the whole header as JSON")
-    return parser
