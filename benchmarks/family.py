@@ -26,9 +26,12 @@ import numpy as np
 import torch
 
 from aekit import Autoencoder, VariationalAutoencoder
+from aekit.bottleneck import SigmoidCode
 from aekit.data import load_fashion_mnist
 from aekit.networks import build_network
 from aekit.objective import Objective
+from aekit.penalties import Contractive
+from aekit.reconstruction import MSE
 
 NOISE = 0.3
 VARIANTS = {
@@ -68,23 +71,22 @@ def figures(model, X_test: np.ndarray, noisy: np.ndarray) -> dict[str, float]:
     return out
 
 
-def step_cost(n_steps: int = 40) -> dict[str, float]:
+def step_cost(n_steps: int = 40, n_features: int = 784) -> dict[str, float]:
     """Median seconds per training step, 784-512-32 network, batch 256, per penalty form."""
     torch.manual_seed(0)
-    x = torch.rand(256 * 8, 784)
+    x = torch.rand(256 * 8, n_features)
     results = {}
+    contractive = (Contractive(1e-3),)
     forms = {
-        "plain": Objective(latent_dim=32, loss="mse", unit=True),
-        "contractive (closed form)": Objective(
-            latent_dim=32, loss="mse", unit=True, contractive=1e-3
-        ),
+        "plain": Objective(32, MSE(unit=True)),
+        "contractive (closed form)": Objective(32, MSE(unit=True), penalties=contractive),
         # The sigmoid bottleneck has no closed form: the batched-autograd path.
         "contractive (autograd)": Objective(
-            latent_dim=32, loss="mse", unit=True, bottleneck="sigmoid", contractive=1e-3
+            32, MSE(unit=True), SigmoidCode(), penalties=contractive
         ),
     }
     for name, objective in forms.items():
-        net = build_network("dense", n_features=784, latent_dim=32)
+        net = build_network("dense", n_features=n_features, latent_dim=32)
         optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
         times = []
         for i in range(n_steps):

@@ -55,6 +55,9 @@ def test_family_script_measures_every_variant_on_tiny_data():
         model = cls(latent_dim=2, epochs=1, random_state=0, device="cpu", **params).fit(X)
         figures = bench.figures(model, X, noisy)
         assert np.isfinite(figures["test_mse"]) and np.isfinite(figures["jacobian"])
+    cost = bench.step_cost(n_steps=2, n_features=16)
+    assert set(cost) == {"plain", "contractive (closed form)", "contractive (autograd)"}
+    assert all(v > 0 for v in cost.values())
 
 
 def test_one_class_detectors_score_tiny_data():

@@ -198,3 +198,24 @@ def test_ci_fails_when_pytest_collects_nothing(tmp_path, pytest_status, ci_statu
     run.write_text(f"(exit {pytest_status}){tail}")
     assert subprocess.run(["bash", str(run)], capture_output=True).returncode == ci_status
     assert "dataset-fashion-mnist" in script and "chromium" in script
+
+
+def test_readme_own_network_example_runs(tmp_path, monkeypatch):
+    import numpy as np
+
+    from aekit.networks import NETWORKS
+
+    readme = ROOT.joinpath("README.md").read_text()
+    section = readme.split("### Your own networks", 1)[1]
+    network, callbacks = re.findall(r"```python\n(.+?)\n```", section, re.S)[:2]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(NETWORKS, "tiny", None)  # the README's name, freed for its class
+    NETWORKS.pop("tiny")
+    X = np.random.default_rng(0).random((50, 6))
+    space = {"X": X}
+    exec(network, space)
+    assert (tmp_path / "t.aek").is_file()
+    import aekit
+
+    assert type(aekit.load(tmp_path / "t.aek").network_).__name__ == "Tiny"
+    exec(callbacks.replace('"runs/ae"', repr(str(tmp_path / "runs"))), space)
