@@ -85,8 +85,9 @@ def test_beam_search_and_variational():
 
 def test_long_texts_are_cut_with_a_warning():
     model = TextAutoencoder(**{**FIT, "epochs": 1, "max_length": 2})
-    with pytest.warns(UserWarning, match="longer than max_length=2"):
+    with pytest.warns(UserWarning, match="longer than max_length=2") as caught:
         model.fit(CORPUS)
+    assert caught[0].filename == __file__  # it points at the caller's line, not aekit's
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.transform(["lol"])  # short texts stay quiet

@@ -21,7 +21,6 @@ import copy
 import math
 import signal
 import threading
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ import torch
 
 from .checkpoint import load_checkpoint, path_in
 from .distributed import is_main, total
+from .errors import warn_user
 
 
 class TrainingDiverged(ValueError):
@@ -241,8 +241,7 @@ class Checkpoint(Callback):
         if path_in(self.folder).is_file():
             load_checkpoint(self.folder, loop)
             return
-        warnings.warn(f"resume: no checkpoint in {self.folder}; training starts from the "
-                      "beginning.", UserWarning, stacklevel=2)  # fmt: skip
+        warn_user(f"resume: no checkpoint in {self.folder}; training starts from the beginning.")
 
     def on_epoch_end(self, loop: Any) -> None:
         loop.save_checkpoint(self.folder)

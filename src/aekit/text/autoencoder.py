@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
@@ -13,6 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..bottleneck import BOTTLENECKS
+from ..errors import warn_user
 from ..estimator import NeuralEstimator
 from ..inputs import as_list
 from ..model_file import register_estimator
@@ -178,11 +178,9 @@ class TextAutoencoder(NeuralEstimator):
         rows = [e.ids for e in self.tokenizer_.encode_batch(texts, add_special_tokens=False)]
         cut = sum(len(r) > self.max_length for r in rows)
         if cut and warn:
-            warnings.warn(
+            warn_user(
                 f"{cut} of {len(rows)} texts are longer than max_length={self.max_length} "
-                "tokens and were cut to it.",
-                UserWarning,
-                stacklevel=3,
+                "tokens and were cut to it."
             )
         return pad_ids(rows, self.max_length)
 
