@@ -100,10 +100,6 @@ class Modality:
             return data.drop(columns=[spec]), data[spec].to_numpy()
         return None
 
-    def streams(self, model: Any, source: str, output: Path) -> bool:
-        """Whether ``encode`` can go from ``source`` to ``output`` a block at a time."""
-        return False
-
     # ------------------------------------------------------------ info, report, export
     def describe(self, entry: dict[str, Any]) -> list[str]:
         """``aekit info`` lines for a model file's header entry (no weights loaded)."""

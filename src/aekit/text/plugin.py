@@ -23,9 +23,6 @@ class Text(Modality):
     def parameters(self) -> list[Any]:
         return [p for p in TextAutoencoder._parameters if p.flag]
 
-    def accepts(self, model: str) -> set[str]:
-        return {p.name for p in TextAutoencoder._parameters} | set(self.read_flags)
-
     def estimator(self, model: str, params: dict[str, Any]) -> TextAutoencoder:
         return TextAutoencoder(**params)
 
