@@ -138,7 +138,12 @@ def test_conv_accepts_image_arrays():
     rng = np.random.default_rng(0)
     images = rng.random((30, 3, 12, 10)).astype(np.float32)
     ae = Autoencoder(
-        latent_dim=5, architecture="conv", hidden_dims=(4,), epochs=2, random_state=0
+        latent_dim=5,
+        architecture="conv",
+        hidden_dims=(4,),
+        epochs=2,
+        random_state=0,
+        channels_first=True,  # (n, C, H, W) only when said: see tests/test_layout.py
     ).fit(images)
     assert ae.image_shape_ == (3, 12, 10)
     assert ae.transform(images).shape == (30, 5)

@@ -40,7 +40,9 @@ def test_round_trip_is_bit_identical(saved, unit_data):
 def test_round_trip_standardised_conv_and_names(tmp_path, table_data):
     rng = np.random.default_rng(0)
     images = rng.normal(size=(30, 2, 6, 5)) * 40 + 3
-    conv = Autoencoder(latent_dim=2, architecture="conv", hidden_dims=(3,), epochs=2).fit(images)
+    conv = Autoencoder(
+        latent_dim=2, architecture="conv", hidden_dims=(3,), epochs=2, channels_first=True
+    ).fit(images)
     conv.save(tmp_path / "conv.aek")
     twin = aekit.load(tmp_path / "conv.aek")
     assert np.array_equal(

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from sklearn.utils.validation import validate_data
 
-from .layout import as_chw, square_grey
+from .layout import as_chw, sample_layout, square_grey
 from .scaling import Scaling
 from .streaming import MappedRows, row_blocks
 from .tables import TableEncoding, is_mixed
@@ -31,6 +31,8 @@ class ArrayInput:
     table: TableEncoding | None = None  # mixed-type DataFrame columns
     input_shape: tuple[int, ...] | None = None  # each sample's shape, for image arrays
     image_shape: tuple[int, int, int] | None = None  # (C, H, W) an image network reads
+    channels_last: bool = False  # samples come (H, W, C); the network's rows are C, H, W
+    pixels: str | None = None  # "uint8": 0-255 pixels, scaled by 1/255 and given back so
 
     @classmethod
     def fit(
@@ -40,6 +42,7 @@ class ArrayInput:
         *,
         images: bool,
         image_shape: Any = None,
+        channels_first: bool = False,
         handle_missing: str = "error",
         table_allowed: str | None = None,
         unit_only: bool = False,
@@ -58,23 +61,47 @@ class ArrayInput:
             front = cls(Scaling("standard", np.zeros(1), np.ones(1)), table)
             return front, to_tensor(table.transform(X))
         streamed = isinstance(X, np.memmap)
-        X, sample_shape = check_rows(estimator, X, reset=True)
-        grid = _image_shape(image_shape, sample_shape, X.shape[1]) if images else None
-        front = cls(Scaling.fit(X, per_feature=not images), None, sample_shape, grid)
+        pixels = "uint8" if getattr(X, "dtype", None) == np.uint8 else None
+        X, sample_shape = check_rows(estimator, X, reset=True, keep=pixels is not None)
+        layout, channels_last = (None, False)
+        if sample_shape is not None:
+            layout, channels_last = sample_layout(sample_shape, channels_first)
+        grid = _image_shape(image_shape, layout, X.shape[1]) if images else None
+        front = cls(None, None, sample_shape, grid, channels_last, pixels)
+        prepare = front.flat if channels_last or pixels else None
+        if prepare is not None and not streamed:
+            X, prepare = front.flat(X), None  # in memory: once, not a block at a time
+        front.scaling = Scaling.fit(X, per_feature=not images, prepare=prepare)
         if unit_only and front.scaling.mode != "unit":
             raise ValueError(
                 "loss='bce' needs data in [0, 1]; these data range over "
                 f"[{X.min():.4g}, {X.max():.4g}]. Use loss='mse' or 'auto'."
             )
         if streamed:  # rows stay on disk; batches are read as training needs them
-            return front, MappedRows(X, front.scaling)
+            return front, MappedRows(X, front.network_rows)
         return front, to_tensor(front.scaling.transform(X))
 
+    def flat(self, X: np.ndarray) -> np.ndarray:
+        """Checked rows (flattened as given) in the network's order, C, H, W, with
+        0-255 pixels as 0-1: the data in the units the scaling starts from."""
+        if self.pixels == "uint8":
+            X = np.asarray(X, dtype=np.float32) / np.float32(255)
+        if self.channels_last:
+            h, w, c = self.input_shape
+            X = np.asarray(X).reshape(len(X), h, w, c).transpose(0, 3, 1, 2).reshape(len(X), -1)
+        return X
+
+    def network_rows(self, X: np.ndarray) -> np.ndarray:
+        """Checked rows as the network reads them (float32, scaled)."""
+        return self.scaling.transform(self.flat(X))
+
     def check(self, estimator: Any, X: Any) -> np.ndarray:
-        """New data (one block of rows) checked and flat, in the data's units."""
+        """New data (one block of rows) checked and flat in the network's order, in the
+        units the scaling starts from."""
         if self.table is not None:
             return self.table.transform(X)
-        return check_rows(estimator, X, reset=False)[0]
+        uint8 = getattr(X, "dtype", None) == np.uint8
+        return self.flat(check_rows(estimator, X, reset=False, keep=uint8)[0])
 
     def restore(self, out: np.ndarray, dtype: type) -> Any:
         """The network's output rows in the data's units and shape (a DataFrame for a
@@ -82,6 +109,11 @@ class ArrayInput:
         if self.table is not None:
             return self.table.inverse_transform(out)
         X = self.scaling.inverse_transform(out, dtype=dtype)
+        if self.pixels == "uint8":
+            X = np.clip(np.rint(X * 255), 0, 255).astype(np.uint8)
+        if self.channels_last:
+            c, h, w = self.image_shape or sample_layout(self.input_shape, False)[0]
+            return X.reshape(len(X), c, h, w).transpose(0, 2, 3, 1)
         return X if self.input_shape is None else X.reshape(len(X), *self.input_shape)
 
     def pixel_grid(self, n_features: int) -> tuple[int, int, int] | None:
@@ -90,13 +122,16 @@ class ArrayInput:
             return None
         if self.image_shape is not None:
             return self.image_shape
+        if self.input_shape is not None and len(self.input_shape) in (2, 3):
+            return sample_layout(self.input_shape, not self.channels_last)[0]
         if self.input_shape is not None:
-            return as_chw(self.input_shape) if len(self.input_shape) in (2, 3) else None
+            return None
         return square_grey(n_features)
 
     # ------------------------------------------------------------------ files
     def to_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
         state = {"input_shape": self.input_shape, "image_shape": self.image_shape,
+                 "channels_last": self.channels_last, "pixels": self.pixels,
                  "scaling_mode": self.scaling.mode,
                  "table": None if self.table is None else self.table.to_dict()}  # fmt: skip
         tensors = {"scaling.mean": torch.from_numpy(self.scaling.mean),
@@ -112,18 +147,22 @@ class ArrayInput:
                           tensors["scaling.scale"].numpy())  # fmt: skip
         table = state.get("table")
         table = None if table is None else TableEncoding.from_dict(table)
-        return cls(scaling, table, shape(state["input_shape"]), shape(state["image_shape"]))
+        return cls(scaling, table, shape(state["input_shape"]), shape(state["image_shape"]),
+                   state.get("channels_last", False), state.get("pixels"))  # fmt: skip
 
 
-def check_rows(estimator: Any, X: Any, *, reset: bool) -> tuple[np.ndarray, tuple | None]:
+def check_rows(
+    estimator: Any, X: Any, *, reset: bool, keep: bool = False
+) -> tuple[np.ndarray, tuple | None]:
     """Validate ``X`` (scikit-learn's checks, on ``estimator``); image arrays (ndim > 2)
-    are flattened and their sample shape returned."""
+    are flattened as they are and their sample shape returned. ``keep``: leave the
+    dtype (uint8 pixels) as it is rather than make floats of it here."""
     sample_shape = None
     if not hasattr(X, "columns") and getattr(X, "ndim", 2) > 2:
         X = np.asarray(X)
         sample_shape = tuple(X.shape[1:])
         X = X.reshape(len(X), -1)
-    X = validate_data(estimator, X, reset=reset, dtype=[np.float32, np.float64])
+    X = validate_data(estimator, X, reset=reset, dtype=None if keep else [np.float32, np.float64])
     # One pass each for the extremes, no array-sized temporary (validate_data has ruled
     # out NaN); float32 input cannot hold such values anyway.
     peak = max(float(X.max()), -float(X.min())) if X.dtype == np.float64 and X.size else 0.0
@@ -135,8 +174,8 @@ def check_rows(estimator: Any, X: Any, *, reset: bool) -> tuple[np.ndarray, tupl
     return X, sample_shape
 
 
-def _image_shape(given: Any, sample_shape: Any, n_features: int) -> tuple[int, int, int]:
-    shape = given if given is not None else sample_shape
+def _image_shape(given: Any, layout: Any, n_features: int) -> tuple[int, int, int]:
+    shape = given if given is not None else layout
     if shape is None:
         shape = square_grey(n_features)
         if shape is None:

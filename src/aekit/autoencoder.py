@@ -64,6 +64,17 @@ NETWORK = (
         tuple[int, ...] | None,
     ),
     Param(
+        "channels_first",
+        False,
+        ["boolean"],
+        "bool",
+        "Image arrays (n, H, W, C) are channels-last when their last axis is 1, 3 or 4, as "
+        "numpy, PIL and matplotlib hold them; True reads 3-D samples as (C, H, W) instead. "
+        "A 3-D sample shape that fits neither is an error naming this setting.",
+        {"action": "store_true", "help": "image arrays are (n, C, H, W)"},
+        bool,
+    ),
+    Param(
         "activation",
         "silu",
         [StrOptions(set(ACTIVATIONS))],
@@ -253,6 +264,7 @@ class Autoencoder(NeuralEstimator):
         images = "image_shape" in config_fields(self.architecture)
         self.input_, rows = ArrayInput.fit(
             self, X, images=images, image_shape=self.image_shape,
+            channels_first=self.channels_first,
             handle_missing=getattr(self, "handle_missing", "error"),
             table_allowed=self._table_refusal(), unit_only=self.loss == "bce",
         )  # fmt: skip

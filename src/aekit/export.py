@@ -1,8 +1,9 @@
 """ONNX export: a fitted dense or conv autoencoder as ``encoder.onnx`` and ``decoder.onnx``.
 
-Each graph carries the model's data scaling, so it takes and gives data in the
-original units, exactly as ``transform`` and ``inverse_transform`` do (a VAE encodes
-to its posterior mean); the batch dimension is dynamic. Needs the ``onnx`` extra
+Each graph carries the model's data scaling and image layout, so it takes and gives
+data in the original units and shape (uint8 pixels as floats from 0 to 255), exactly
+as ``transform`` and ``inverse_transform`` do (a VAE encodes to its posterior mean);
+the batch dimension is dynamic. Needs the ``onnx`` extra
 (onnx, onnxscript; onnxruntime to run the files): ``pip install "aekit[onnx]"``.
 """
 
@@ -30,12 +31,15 @@ class _Encoder(nn.Module):
         super().__init__()
         self.network = model.network_
         self.objective = model._objective()
+        self.channels_last, self.pixel = _layout(model)
         mean, scale = _scaling(model)
         self.register_buffer("mean", mean)
         self.register_buffer("scale", scale)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = (x.reshape(x.shape[0], -1) - self.mean) / self.scale
+        if self.channels_last:  # (n, H, W, C) -> the network's C, H, W order
+            x = x.permute(0, 3, 1, 2)
+        x = (x.reshape(x.shape[0], -1) / self.pixel - self.mean) / self.scale
         return self.objective.encode(self.network, x)
 
 
@@ -47,13 +51,23 @@ class _Decoder(nn.Module):
         self.network = model.network_
         self.objective = model._objective()
         self.sample_shape = sample_shape
+        self.channels_last, self.pixel = _layout(model)
+        self.grid = model._pixel_grid()
         mean, scale = _scaling(model)
         self.register_buffer("mean", mean)
         self.register_buffer("scale", scale)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        out = self.objective.output(self.network.decode(z)) * self.scale + self.mean
+        out = (self.objective.output(self.network.decode(z)) * self.scale + self.mean) * self.pixel
+        if self.channels_last:
+            return out.reshape(z.shape[0], *self.grid).permute(0, 2, 3, 1)
         return out.reshape(z.shape[0], *self.sample_shape)
+
+
+def _layout(model: Any) -> tuple[bool, float]:
+    """Whether samples come channels-last, and the pixel scale (255 for uint8 images,
+    which the graphs take and give as floats from 0 to 255)."""
+    return model.input_.channels_last, 255.0 if model.input_.pixels == "uint8" else 1.0
 
 
 def _scaling(model: Any) -> tuple[torch.Tensor, torch.Tensor]:

@@ -24,3 +24,27 @@ def as_chw(shape: Any) -> tuple[int, int, int]:
     if len(shape) != 3 or min(shape) < 1:
         raise ValueError(f"image_shape must be (H, W) or (C, H, W) of positive ints; got {shape}.")
     return shape
+
+
+def sample_layout(shape: tuple[int, ...], channels_first: bool) -> tuple[tuple[int, ...], bool]:
+    """The network's ``(C, H, W)`` (or the flat shape) of samples of ``shape``, and
+    whether they come channels-last.
+
+    The rule, the same everywhere: 2-D samples are grey ``(H, W)``; 3-D samples whose
+    last axis is 1, 3 or 4 are channels-last ``(H, W, C)`` (as numpy, PIL and matplotlib
+    hold images), channels-first ``(C, H, W)`` only when ``channels_first`` says so; any
+    other 3-D shape is a ValueError naming the setting. Other shapes are not images.
+    """
+    if len(shape) == 2:
+        return (1, *shape), False
+    if len(shape) != 3:
+        return shape, False
+    if channels_first:
+        return shape, False
+    if shape[-1] in (1, 3, 4):
+        return (shape[2], shape[0], shape[1]), True
+    raise ValueError(
+        f"image arrays of shape (n, {', '.join(map(str, shape))}): the last axis ({shape[-1]}) "
+        "is not 1, 3 or 4 channels, so they are not channels-last (H, W, C) images; if the "
+        f"first axis ({shape[0]}) holds the channels, pass channels_first=True."
+    )

@@ -8,8 +8,11 @@ for images so that spatial structure survives) and the network output stays line
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from .streaming import row_blocks
 
 
 @dataclass
@@ -19,11 +22,17 @@ class Scaling:
     scale: np.ndarray  # float64, same shape as mean
 
     @classmethod
-    def fit(cls, X: np.ndarray, *, per_feature: bool) -> Scaling:
-        lo, hi = float(X.min()), float(X.max())
+    def fit(cls, X: np.ndarray, *, per_feature: bool, prepare: Any = None) -> Scaling:
+        """The scaling of ``X``; ``prepare`` (a block of rows -> rows) is applied to each
+        block first (the image layout of rows kept on disk)."""
+        if prepare is None:
+            lo, hi = float(X.min()), float(X.max())
+        else:
+            lo = min(float(prepare(b).min()) for b in row_blocks(X))
+            hi = max(float(prepare(b).max()) for b in row_blocks(X))
         if lo >= 0.0 and hi <= 1.0:
             return cls("unit", np.zeros(1), np.ones(1))
-        mean, scale = _mean_std(X, per_feature)
+        mean, scale = _mean_std(X, per_feature, prepare)
         # Constant features carry no information to standardise; leave them centred.
         scale[scale < 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0
         return cls("standard", mean, scale)
@@ -46,14 +55,14 @@ class Scaling:
         return (X * self.scale + self.mean).astype(dtype, copy=False)
 
 
-def _mean_std(X: np.ndarray, per_feature: bool) -> tuple[np.ndarray, np.ndarray]:
+def _mean_std(X: np.ndarray, per_feature: bool, prepare: Any) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard deviation (per feature, or of everything) as 1-D float64
     arrays, a block of rows at a time: a memory-mapped array is never copied whole."""
-    from .streaming import row_blocks
-
     axis = 0 if per_feature else None
     blocks = list(row_blocks(X))
-    if len(blocks) == 1:
+    if prepare is not None:
+        blocks = map(prepare, blocks)
+    elif len(blocks) == 1:
         return (
             np.atleast_1d(X.mean(axis=axis, dtype=np.float64)),
             np.atleast_1d(X.std(axis=axis, dtype=np.float64)),

@@ -107,13 +107,14 @@ class MappedRows:
     """Training rows left on disk: a memory-mapped array read a batch at a time.
 
     Stands in for the tensor of training data in :func:`aekit.training.train`:
-    ``rows[index]`` gathers those rows (ids into ``rows``), scales them and returns a
-    float32 tensor on ``device``; only the batches in flight are in memory.
+    ``rows[index]`` gathers those rows (ids into ``rows``), makes network rows of them
+    with ``to_network`` (flat rows in, scaled float32 out) and returns a tensor on
+    ``device``; only the batches in flight are in memory.
     """
 
-    def __init__(self, X: np.ndarray, scaling: Any, device: Any = "cpu", ids: Any = None):
+    def __init__(self, X: np.ndarray, to_network: Any, device: Any = "cpu", ids: Any = None):
         self.X = X
-        self.scaling = scaling
+        self.to_network = to_network
         self.device = torch.device(device)
         # Sorted, so a window of neighbouring ids is a stretch of the file.
         self.ids = np.arange(len(X)) if ids is None else np.sort(np.asarray(ids))
@@ -127,15 +128,15 @@ class MappedRows:
         else:
             picked = np.sort(self.ids[torch.as_tensor(index).cpu().numpy()])
         # Fancy indexing reads the rows into a fresh, writable array.
-        rows = self.scaling.transform(np.asarray(self.X[picked]).reshape(len(picked), -1))
+        rows = self.to_network(np.asarray(self.X[picked]).reshape(len(picked), -1))
         return torch.from_numpy(np.ascontiguousarray(rows, dtype=np.float32)).to(self.device)
 
     def to(self, device: Any) -> MappedRows:
-        return MappedRows(self.X, self.scaling, device, self.ids)
+        return MappedRows(self.X, self.to_network, device, self.ids)
 
     def subset(self, index: Any) -> MappedRows:
         """The rows at positions ``index`` (of this set), still on disk."""
-        return MappedRows(self.X, self.scaling, self.device, self.ids[np.asarray(index)])
+        return MappedRows(self.X, self.to_network, self.device, self.ids[np.asarray(index)])
 
 
 def local_batches(window: int = 4096):
