@@ -111,9 +111,8 @@ class ArrayInput:
         X = self.scaling.inverse_transform(out, dtype=dtype)
         if self.pixels == "uint8":
             X = np.clip(np.rint(X * 255), 0, 255).astype(np.uint8)
-        if self.channels_last:
-            c, h, w = self.image_shape or sample_layout(self.input_shape, False)[0]
-            return X.reshape(len(X), c, h, w).transpose(0, 2, 3, 1)
+        if self.channels_last:  # the network's C, H, W back to the (H, W, C) given
+            return X.reshape(len(X), *self.pixel_grid(X.shape[1])).transpose(0, 2, 3, 1)
         return X if self.input_shape is None else X.reshape(len(X), *self.input_shape)
 
     def pixel_grid(self, n_features: int) -> tuple[int, int, int] | None:
