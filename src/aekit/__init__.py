@@ -11,6 +11,7 @@ from . import callbacks
 from .anomaly import AnomalyDetector
 from .audio.autoencoder import AudioAutoencoder
 from .autoencoder import Autoencoder
+from .images.autoencoder import ImageAutoencoder
 from .model_file import ModelFileError, load
 from .networks import register_network
 from .text.autoencoder import TextAutoencoder
@@ -21,11 +22,13 @@ from .variational import VariationalAutoencoder
 from . import array_plugin  # noqa: E402, F401  isort: skip
 from .text import plugin as _text_plugin  # noqa: E402, F401  isort: skip
 from .audio import plugin as _audio_plugin  # noqa: E402, F401  isort: skip
+from .images import plugin as _image_plugin  # noqa: E402, F401  isort: skip
 
 __all__ = [
     "AnomalyDetector",
     "AudioAutoencoder",
     "Autoencoder",
+    "ImageAutoencoder",
     "ModelFileError",
     "TextAutoencoder",
     "VariationalAutoencoder",

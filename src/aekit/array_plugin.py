@@ -15,7 +15,16 @@ import numpy as np
 
 from .anomaly import AnomalyDetector, reconstruction_scores
 from .autoencoder import Autoencoder
-from .modality import Modality, UsageError, about, autoencoder_of, flag, register_modality
+from .modality import (
+    Modality,
+    UsageError,
+    about,
+    autoencoder_of,
+    flag,
+    modality_named,
+    modality_of,
+    register_modality,
+)
 from .outputs import ARRAY_FORMATS, check_output, write_array
 from .variational import VariationalAutoencoder
 
@@ -52,7 +61,6 @@ class Arrays(Modality):
         return super().refusal(model, name, owners)
 
     def estimator(self, model: str, params: dict[str, Any]) -> Any:
-        detector = {k: params.pop(k) for k in _DETECTOR if k in params}
         architecture = params.pop("architecture", None)
         if model != "vae":
             if architecture and architecture != model:
@@ -62,7 +70,12 @@ class Arrays(Modality):
                 )
             architecture = model
         cls = VariationalAutoencoder if model == "vae" else Autoencoder
-        autoencoder = cls(**params, **({"architecture": architecture} if architecture else {}))
+        return self._with_detector(cls, {**params, **({"architecture": architecture} if architecture else {})})
+
+    def _with_detector(self, cls: type, params: dict[str, Any]) -> Any:
+        """``cls(**params)``, inside an AnomalyDetector when the detector flags are given."""
+        detector = {k: params.pop(k) for k in _DETECTOR if k in params}
+        autoencoder = cls(**params)
         if not detector:
             return autoencoder
         if "contamination" not in detector:
@@ -72,6 +85,11 @@ class Arrays(Modality):
             contamination=_auto_or(detector["contamination"], float, "--contamination"),
             window=_auto_or(detector.get("window"), int, "--window"),
         )
+
+    def serving(self, estimator: Any) -> Modality:
+        # A detector belongs to the modality of the autoencoder inside it.
+        inner = getattr(estimator, "autoencoder_", getattr(estimator, "autoencoder", None))
+        return self if inner is None else modality_of(inner)
 
     # ------------------------------------------------------------ data in and out
     def encode(
@@ -146,8 +164,12 @@ class Arrays(Modality):
                 f"window {state.get('window', 1)}, offset {state['offset']:.6g} "
                 "(scores below it are outliers)"
             )
-            lines.append(f"  autoencoder {state['autoencoder']['estimator']}")
-            state, params = state["autoencoder"]["state"], state["autoencoder"]["params"]
+            inner = state["autoencoder"]
+            lines.append(f"  autoencoder {inner['estimator']}")
+            plugin = modality_named(inner["estimator"])
+            if plugin is not None and plugin is not self:
+                return lines + plugin.describe(inner)
+            state, params = inner["state"], inner["params"]
         return lines + [
             *self.network_lines(state),
             f"  features    {state['n_features_in']}   latent_dim {params['latent_dim']}",

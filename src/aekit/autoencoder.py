@@ -293,6 +293,10 @@ class Autoencoder(NeuralEstimator):
         return rows.subset(index.numpy())
 
     def _build_network(self) -> torch.nn.Module:
+        return build_network(self.architecture, **self._network_config())
+
+    def _network_config(self) -> dict[str, Any]:
+        """The network's config fields this estimator fills (see aekit.networks)."""
         config = {
             "latent_dim": self.latent_dim,
             "activation": self.activation,
@@ -302,7 +306,7 @@ class Autoencoder(NeuralEstimator):
         }
         if self.hidden_dims is not None:  # else the network's own default (see its config)
             config["hidden_dims"] = tuple(int(d) for d in self.hidden_dims)
-        return build_network(self.architecture, **config)
+        return config
 
     def _init_network(self, train_x: Any) -> None:
         if self.scaling_.mode == "unit" and hasattr(self.network_, "init_output_bias"):

@@ -54,13 +54,13 @@ class NeuralEstimator(Declared, ClassNamePrefixFeaturesOutMixin, TransformerMixi
             self._check_settings()
             device = resolve_device(self.device)
             rows = self._fit_input(X)
-        rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        train_x, val_x = self._split(rows, rng)
-        train_x = self._training_rows(train_x, rng)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            self.network_ = self._build_network()
+            rng = check_random_state(self.random_state)
+            seed = int(rng.randint(np.iinfo(np.int32).max))
+            train_x, val_x = self._split(rows, rng)
+            train_x = self._training_rows(train_x, rng)
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                self.network_ = self._build_network()  # may refuse the data's shape
         self._init_network(train_x)
         self.network_.to(device)
         budget = None if self.max_time is None else self.max_time - (time.perf_counter() - start)

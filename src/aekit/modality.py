@@ -50,6 +50,11 @@ class Modality:
         """The unfitted estimator for ``--model model`` with the flags given (by name)."""
         raise NotImplementedError
 
+    def serving(self, estimator: Any) -> Modality:
+        """The plug-in that serves ``estimator`` (one registered here, or a wrapper's
+        inner model's)."""
+        return self
+
     # ------------------------------------------------------------ data in and out
     def read(self, source: str, *, column: str | None = None, skip_bad: bool = False) -> Any:
         """What the modality's estimators take, read from DATA."""
@@ -182,7 +187,7 @@ def modality_of(estimator: Any) -> Modality:
     ValueError for anything that is not an aekit model."""
     for cls in type(estimator).__mro__:
         if cls.__name__ in _BY_ESTIMATOR:
-            return _BY_ESTIMATOR[cls.__name__]
+            return _BY_ESTIMATOR[cls.__name__].serving(estimator)
     raise ValueError(f"{type(estimator).__name__} is not an aekit model.")
 
 

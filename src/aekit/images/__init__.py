@@ -1,0 +1,1 @@
+"""The image modality: files, PIL images and arrays in, pictures out."""

@@ -1,0 +1,232 @@
+"""``aekit.ImageAutoencoder``: images as users hold them, in and out as pictures."""
+
+from __future__ import annotations
+
+import math
+import sys
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..array_input import ArrayInput
+from ..autoencoder import (
+    CONTRACTIVE,
+    CORRUPTION,
+    NETWORK,
+    SPARSITY,
+    SPARSITY_TARGET,
+    Autoencoder,
+)
+from ..model_file import register_estimator
+from ..networks import config_fields
+from ..params import BETA, KL_WARMUP, LATENT_DIM, TRAINING, Param, parameters
+from ..penalties import PriorKL
+from ..variational import FREE_BITS
+from .reading import CHANNELS, RESIZE, ImageSpec, Source, batch, sources, stack
+
+IMAGE = (
+    Param("image_size", None, [None, Interval(Integral, 1, None, closed="left"), tuple, list],
+          "int or (height, width)",
+          "Size every image is brought to (by resize); None: the most common size among "
+          "the fit images.",
+          {"type": int, "nargs": "+", "metavar": "N", "help": "H [W]: the size images are "
+           "brought to (default: the most common)"}, int | tuple[int, int] | None),
+    Param("resize", "crop", [StrOptions(set(RESIZE))], '{"crop", "pad", "stretch"}',
+          'How an image of another size or aspect is brought to image_size: "crop" keeps '
+          'the aspect and cuts the centre; "pad" keeps the aspect and fills the margins '
+          'with the background; "stretch" scales each axis on its own.',
+          {"choices": list(RESIZE)}, str),
+    Param("channels", "auto", [StrOptions({"auto", *CHANNELS})], '{"auto", "L", "RGB", "RGBA"}',
+          'Colour channels the network sees: "auto" is RGB when any fit image has colour '
+          '(by its mode: RGB, palette, CMYK ...) and L (grey) otherwise; "RGBA" keeps '
+          "transparency as a fourth channel.",
+          {"choices": ["auto", *CHANNELS]}, str),
+    Param("background", "white", [str, tuple, list], "str or (r, g, b)",
+          "Colour transparent pixels are laid on (and pad fills with), by name or 0-255 "
+          "values; RGBA models keep alpha instead.",
+          {"help": "colour under transparent pixels (default white)"}, str | tuple | None),
+)
+LATENT_SHAPE = Param(
+    "latent_shape", None, [None, tuple, list], "(channels, h, w)",
+    "A spatial code (architecture='resconv'): channels at each position of an h x w grid, "
+    "one of the grids that halving image_size reaches; latent_dim must then be "
+    "channels * h * w. None: a dense code of latent_dim values.",
+    {"type": int, "nargs": 3, "metavar": ("C", "H", "W")}, tuple[int, int, int] | None)  # fmt: skip
+BOTTLENECK = Param(
+    "bottleneck", "deterministic", [StrOptions({"deterministic", "gaussian"})],
+    '{"deterministic", "gaussian"}',
+    '"gaussian" makes a variational autoencoder (the KL term weighted by beta), which can '
+    "sample new images.",
+    {"choices": ["deterministic", "gaussian"]}, str)  # fmt: skip
+
+_NETWORK = tuple(p for p in NETWORK if p.name != "image_shape")
+
+
+@register_estimator
+class ImageAutoencoder(Autoencoder):
+    """Autoencoder for images given as files, PIL images or arrays.
+
+    Images come as a folder (searched recursively for .png .jpg .jpeg .webp .bmp .tif
+    .tiff and the first frame of .gif), a list of paths or PIL images, or arrays
+    ``(n, H, W)`` / ``(n, H, W, C)`` (channels-last; uint8 0-255 or float 0-1). Each
+    is decoded to 8 bits (16-bit grey scaled, palettes and CMYK made RGB), given the
+    model's channels (transparent pixels laid on ``background``) and brought to
+    ``image_size`` by ``resize``; the network reads pixels in [0, 1]. ``transform``
+    gives ``(n, latent_dim)`` codes and ``inverse_transform`` uint8 images
+    ``(n, H, W, C)``. Every setting of the family applies: ``noise``, ``sparsity``,
+    ``contractive``, and ``bottleneck="gaussian"`` for a VAE that can ``sample``.
+
+    Parameters
+    ----------
+    {parameters}
+
+    Attributes
+    ----------
+    image_spec_ : aekit.images.reading.ImageSpec
+        The size, channels, resize rule and background every image is brought to.
+    n_features_in_ : int
+        Values per image (height * width * channels).
+    history_, network_, input_, loss_, training_time_
+        As in :class:`Autoencoder`.
+
+    Examples
+    --------
+    >>> import numpy as np, aekit
+    >>> rng = np.random.default_rng(0)
+    >>> images = rng.integers(0, 256, size=(40, 16, 16, 3), dtype=np.uint8)
+    >>> img = aekit.ImageAutoencoder(latent_dim=8, epochs=2, random_state=0).fit(images)
+    >>> img.transform(images[:2]).shape
+    (2, 8)
+    >>> img.inverse_transform(img.transform(images[:2])).dtype
+    dtype('uint8')
+    """
+
+    _parameters = parameters(LATENT_DIM, IMAGE, _NETWORK, LATENT_SHAPE, BOTTLENECK, BETA,
+                             KL_WARMUP, FREE_BITS, CORRUPTION, SPARSITY, SPARSITY_TARGET,
+                             CONTRACTIVE, TRAINING, latent_dim=128, architecture="resconv",
+                             batch_size=64)  # fmt: skip
+    _no_prior = (
+        "this ImageAutoencoder cannot sample: its code space has no prior to draw from. "
+        'Train it with bottleneck="gaussian" (CLI: --bottleneck gaussian) to generate images.'
+    )
+    def fit(self, X: Any, y: Any = None) -> ImageAutoencoder:
+        """Train on the images of ``X`` (see the class docstring for its forms)."""
+        return super().fit(X)
+
+    def _check_settings(self) -> None:
+        super()._check_settings()
+        if self.latent_shape is not None:
+            shape = tuple(self.latent_shape)
+            if len(shape) != 3 or not all(
+                isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in shape
+            ):
+                raise ValueError(f"latent_shape must be (channels, h, w) of positive ints; "
+                                 f"got {self.latent_shape!r}.")  # fmt: skip
+            if "latent_shape" not in config_fields(self.architecture):
+                raise ValueError(f"latent_shape is a setting of architecture='resconv'; "
+                                 f"{self.architecture!r} makes dense codes only.")  # fmt: skip
+            if math.prod(shape) != self.latent_dim:
+                raise ValueError(
+                    f"latent_shape={shape} holds {math.prod(shape)} values per image but "
+                    f"latent_dim={self.latent_dim}: set latent_dim={math.prod(shape)}."
+                )
+
+    # ------------------------------------------------------------------ images to pixels
+    def _items(self, X: Any) -> list[Source] | np.ndarray:
+        if isinstance(X, np.ndarray):
+            return batch(X, self.channels_first)
+        return sources(X)
+
+    def pixels(self, X: Any) -> np.ndarray:
+        """The images of ``X`` as the model sees them: in the fitted size and channels,
+        ``(n, H, W, C)``, uint8 (float in [0, 1] for float arrays)."""
+        check_is_fitted(self)
+        return stack(self._items(X), self.image_spec_)[0]
+
+    def _network_pixels(self, X: Any) -> np.ndarray:
+        """``X``'s pixels in the dtype the model was fitted on (uint8 0-255, or float in
+        [0, 1]), which is how its front end reads them."""
+        pixels = self.pixels(X)
+        if self.input_.pixels == "uint8" and pixels.dtype != np.uint8:
+            return pixels * np.float32(255)
+        if self.input_.pixels != "uint8" and pixels.dtype == np.uint8:
+            return pixels.astype(np.float32) / np.float32(255)
+        return pixels
+
+    def _fit_input(self, X: Any) -> Any:
+        items = self._items(X)
+        if len(items) == 0:
+            raise ValueError("no images to fit: X is empty.")
+        self.image_spec_, resized = ImageSpec.fit(
+            items, self.image_size, self.channels, self.resize, self.background
+        )
+        if resized and self.verbose:
+            h, w = self.image_spec_.size
+            print(f"{resized} of {len(items)} images are not {h}x{w}: brought to it by "
+                  f"resize={self.resize!r}", file=sys.stderr)  # fmt: skip
+        pixels = stack(items, self.image_spec_)[0]
+        self.input_, rows = ArrayInput.fit(
+            self, pixels, images="image_shape" in config_fields(self.architecture),
+            table_allowed="images are never tables", unit_only=self.loss == "bce",
+        )  # fmt: skip
+        self.loss_ = self._resolve_loss()
+        return rows
+
+    def _network_config(self) -> dict[str, Any]:
+        config = super()._network_config()
+        if self.latent_shape is not None:
+            config["latent_shape"] = tuple(int(s) for s in self.latent_shape)
+        return config
+
+    # ------------------------------------------------------------------ the axes
+    def _bottleneck(self) -> str:
+        return "gaussian" if self.bottleneck == "gaussian" else super()._bottleneck()
+
+    def _penalties(self) -> list[Any]:
+        own = super()._penalties()
+        return [PriorKL(self.beta, self.kl_warmup, self.free_bits), *own] if self.has_prior else own
+
+    def _resolve_loss(self) -> str:
+        if self.loss == "auto" and self.has_prior:
+            return "bce"  # a Bernoulli likelihood for pixels in [0, 1], as a VAE's
+        return super()._resolve_loss()
+
+    # ------------------------------------------------------------------ inference
+    def transform(self, X: Any) -> np.ndarray:
+        """Codes of the images of ``X``, shape (n_images, latent_dim)."""
+        return super().transform(self._network_pixels(X))
+
+    def inverse_transform(self, Z: Any) -> np.ndarray:
+        """Images decoded from codes: uint8 of shape (n, H, W, C)."""
+        out = super().inverse_transform(Z)
+        if out.dtype != np.uint8:  # fitted on float pixels
+            out = np.clip(np.rint(out * 255), 0, 255).astype(np.uint8)
+        return out
+
+    def reconstruction_error(self, X: Any, *, window: int = 1) -> np.ndarray:
+        """Mean squared error of each image's pixels (in [0, 1]) after the round trip;
+        ``window``: see :meth:`Autoencoder.reconstruction_error`."""
+        return super().reconstruction_error(self._network_pixels(X), window=window)
+
+    def score_samples(self, X: Any) -> np.ndarray:
+        """Negative reconstruction error per image; the ELBO for a variational model."""
+        if self.has_prior:
+            return self._per_sample(self._network_pixels(X), "elbo")
+        return -self.reconstruction_error(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []
+        return tags
+
+    # ------------------------------------------------------------------ files
+    def _own_file_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        state, tensors = super()._own_file_state()
+        return {**state, "image_spec": self.image_spec_.to_dict()}, tensors
+
+    def _load_own_file_state(self, state: dict[str, Any], tensors: dict[str, Any]) -> None:
+        super()._load_own_file_state(state, tensors)
+        self.image_spec_ = ImageSpec.from_dict(state["image_spec"])

@@ -1,0 +1,190 @@
+"""The image modality's plug-in: ``--model image``, folders of pictures in and out,
+PSNR and SSIM, colour grids and the worst reconstructions in the report.
+
+It is the arrays plug-in for everything an image model shares with a conv
+autoencoder (detector flags and scores, ``info``, ONNX); DATA is read as image files.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..array_plugin import _DETECTOR, Arrays
+from ..files import write_atomic
+from ..modality import UsageError, about, first_line, register_modality
+from ..outputs import check_output
+from .autoencoder import ImageAutoencoder
+from .reading import BadImage, SUFFIXES, sources
+
+
+class Images(Arrays):
+    name = "images"
+    estimators = ("ImageAutoencoder",)
+    models = {"image": f"image: pictures (DATA: a folder or file of {' '.join(SUFFIXES)})"}
+    read_flags = ("skip_bad",)
+    report_limit = 1000
+
+    # ------------------------------------------------------------ training
+    def parameters(self) -> list[Any]:
+        return [p for p in ImageAutoencoder._parameters if p.flag]
+
+    def accepts(self, model: str) -> set[str]:
+        return {p.name for p in ImageAutoencoder._parameters} | set(_DETECTOR) | {"skip_bad"}
+
+    def refusal(self, model: str, name: str, owners: list[str]) -> str:
+        return super(Arrays, self).refusal(model, name, owners)
+
+    def estimator(self, model: str, params: dict[str, Any]) -> Any:
+        for name in ("image_size", "hidden_dims", "latent_shape"):
+            if name in params:
+                params[name] = tuple(params[name])
+        if len(params.get("image_size", ())) == 1:
+            params["image_size"] = params["image_size"][0]
+        if "background" in params and "," in params["background"]:
+            params["background"] = tuple(int(v) for v in params["background"].split(","))
+        return self._with_detector(ImageAutoencoder, params)
+
+    # ------------------------------------------------------------ data in and out
+    def _read(self, source: str, skip_bad: bool = False, **options: Any) -> list[Any]:
+        """The images of a folder (or one file), decoded, as PIL images that keep their
+        file names; with ``skip_bad`` unreadable files are left out and counted."""
+        path = Path(source)
+        if not path.exists():
+            raise UsageError(f"{source}: no such file or folder.")
+        images, bad = [], []
+        for item in sources(str(path)):
+            try:
+                images.append(_decoded(item.name))
+            except BadImage as exc:
+                if not skip_bad:
+                    raise UsageError(f"{first_line(exc)} (--skip-bad leaves such files out)")
+                bad.append(item.name)
+        if bad:
+            print(f"skipped {len(bad)} unreadable image file(s), first {bad[0]}", file=sys.stderr)
+        if not images:
+            raise UsageError(f"{source}: no readable image.")
+        return images
+
+    def encode(
+        self, model: Any, source: str, out: Path, column: str | None = None, skip_bad: bool = False
+    ) -> str:
+        line = super(Arrays, self).encode(model, source, out, column, skip_bad)
+        names = [img.filename for img in self.read(source, skip_bad=skip_bad)]
+        order = out.with_suffix(".txt")
+        write_atomic(order, "".join(f"{n}\n" for n in names).encode())
+        return f"{line} (file order in {order})"
+
+    def decode(self, model: Any, codes_source: str, output: str, force: bool) -> str:
+        from ..data import read_data
+
+        with about(codes_source):
+            images = model.inverse_transform(read_data(codes_source))
+        order = Path(codes_source).with_suffix(".txt")
+        names = order.read_text().splitlines() if order.is_file() else []
+        stems = [Path(n).stem for n in names] if len(names) == len(images) else []
+        if len(set(stems)) != len(stems):
+            stems = []  # the same name in two sub-folders: numbered instead
+        return write_images(output, force, images, stems)
+
+    def sample(self, model: Any, draw: Any, output: str, force: bool) -> str:
+        out = check_output(output, force, (".png",))
+        images = draw()
+        write_atomic(out, png_bytes(grid(images)))
+        return f"wrote a grid of {len(images)} samples to {out}"
+
+    def metrics(self, model: Any, data: Any) -> dict[str, Any]:
+        from .quality import psnr, ssim
+
+        original = model.pixels(data)
+        rebuilt = model.reconstruct(original)
+        metrics = {
+            "n_samples": len(original),
+            "mse": float(np.mean(model.reconstruction_error(original))),  # pixels in [0, 1]
+            "psnr_db": float(np.mean(psnr(original, rebuilt))),
+            "ssim": float(np.mean(ssim(original, rebuilt))),
+            "latent_dim": int(model.latent_dim),
+        }
+        if model.has_prior:
+            metrics["elbo"] = model.score(original)
+        return metrics
+
+    # ------------------------------------------------------------ info, report
+    def describe(self, entry: dict[str, Any]) -> list[str]:
+        spec = entry["state"]["image_spec"]
+        h, w = spec["size"]
+        line = (f"  images      {h}x{w} {spec['channels']}, resize {spec['resize']}, "
+                f"background {tuple(spec['background'])}")  # fmt: skip
+        return [line, *super().describe(entry)]
+
+    def items(self, data: Any) -> list[Any]:
+        from ..inputs import as_list
+
+        return as_list(data, "images")
+
+    def shape(self, items: Any) -> str:
+        return "images"
+
+    def report(self, estimator: Any, images: Any, labels: Any) -> Any:
+        from .report import report_parts
+
+        return report_parts(estimator, images, labels)
+
+
+def _decoded(path: str) -> Any:
+    """The file's first frame, decoded now (so a bad file is found here), as a PIL
+    image that keeps its ``filename``."""
+    from PIL import Image
+
+    from .reading import native
+
+    with Image.open(path) as img:
+        pixels = native(img, path)
+    out = Image.fromarray(pixels if pixels.shape[2] != 1 else pixels[:, :, 0],
+                          {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[pixels.shape[2]])  # fmt: skip
+    out.filename = path
+    return out
+
+
+def grid(images: np.ndarray, columns: int | None = None, gap: int = 2) -> np.ndarray:
+    """uint8 images ``(n, H, W, C)`` tiled into one picture, white between them."""
+    n, h, w, c = images.shape
+    columns = columns or int(np.ceil(np.sqrt(n)))
+    rows = -(-n // columns)
+    sheet = np.full((rows * (h + gap) + gap, columns * (w + gap) + gap, c), 255, np.uint8)
+    for i, image in enumerate(images):
+        r, k = divmod(i, columns)
+        top, left = gap + r * (h + gap), gap + k * (w + gap)
+        sheet[top : top + h, left : left + w] = image
+    return sheet
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(image[:, :, 0] if image.shape[2] == 1 else image).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def write_images(folder: str, force: bool, images: np.ndarray, stems: list[str]) -> str:
+    """One PNG per image into ``folder`` (made if missing): the source names when
+    known, else 0000.png, 0001.png, ..."""
+    out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: images are written as one PNG each into a folder, not a file.")
+    names = [out / f"{s}.png" for s in stems] or [out / f"{i:04d}.png" for i in range(len(images))]
+    taken = [n for n in names if n.exists()]
+    if taken and not force:
+        raise UsageError(f"{taken[0]} exists; use --force to overwrite.")
+    out.mkdir(parents=True, exist_ok=True)
+    for name, image in zip(names, images, strict=True):
+        write_atomic(name, png_bytes(image))
+    return f"wrote {len(images)} PNG files to {out}/"
+
+
+register_modality(Images())
