@@ -13,10 +13,13 @@ from aekit.networks import NETWORKS, build_network, network_spec, register_netwo
 CONFIGS = {
     "dense": dict(n_features=13, latent_dim=3, hidden_dims=(16, 8)),
     "conv": dict(image_shape=(3, 11, 6), latent_dim=3, hidden_dims=(4, 8)),
+    "resconv": dict(image_shape=(3, 11, 6), latent_dim=3, hidden_dims=(4, 8)),
     "gru": dict(vocab_size=11, latent_dim=3, embedding_dim=4, hidden_dim=6),
 }
 SEQUENCE = {"gru"}  # token ids in, next-token logits out: their own contract below
 ROWS = sorted(set(CONFIGS) - SEQUENCE)
+# Settings with no hidden layer, where the zero code decodes to the output bias alone.
+SHALLOW = {"dense": {"hidden_dims": ()}, "conv": {"hidden_dims": ()}}
 
 
 def test_every_network_has_a_test_config():
@@ -40,10 +43,11 @@ def test_network_contract(name):
     # the zero code decodes to it exactly (per channel, for a conv network's stages).
     target = torch.linspace(-1, 1, n_features)
     net.init_output_bias(target)
-    shallow = build_network(name, **{**CONFIGS[name], "hidden_dims": ()})
-    shallow.init_output_bias(target)
     with torch.no_grad():
-        torch.testing.assert_close(shallow.decode(torch.zeros(1, 3))[0], target)
+        if name in SHALLOW:
+            shallow = build_network(name, **{**CONFIGS[name], **SHALLOW[name]})
+            shallow.init_output_bias(target)
+            torch.testing.assert_close(shallow.decode(torch.zeros(1, 3))[0], target)
         before = net.decode(torch.zeros(1, 3))
         net.init_output_bias(target + 1)  # moving the bias moves the output by as much
         torch.testing.assert_close(net.decode(torch.zeros(1, 3)), before + 1)
@@ -62,11 +66,35 @@ def test_conv_output_size_matches_any_input_size(size, stages):
     assert net(x).shape == x.shape
 
 
+@pytest.mark.parametrize("size", [(1, 1), (2, 3), (7, 7), (28, 28), (31, 17), (64, 64), (64, 48)])
+def test_resconv_output_size_matches_any_input_size(size):
+    net = build_network("resconv", image_shape=(2, *size), latent_dim=4)
+    x = torch.rand(2, 2 * size[0] * size[1])
+    assert net(x).shape == x.shape
+
+
+def test_resconv_levels_follow_the_image_size_and_the_spatial_code():
+    from aekit.networks.resconv import ResConvConfig, level_sizes
+
+    # 64x64 folds to 32x32 (patch 2), then halves to the bottom of at most 8 pixels.
+    assert level_sizes(ResConvConfig(image_shape=(3, 64, 64))) == [(32, 32), (16, 16), (8, 8)]
+    assert level_sizes(ResConvConfig(image_shape=(1, 28, 28))) == [(28, 28), (14, 14), (7, 7)]
+    spatial = ResConvConfig(image_shape=(3, 64, 64), latent_dim=64, latent_shape=(4, 4, 4))
+    assert level_sizes(spatial)[-1] == (4, 4)
+    net = build_network("resconv", **vars(spatial))
+    x = torch.rand(3, 3 * 64 * 64)
+    assert net.encode(x).shape == (3, 64) and net(x).shape == x.shape
+    with pytest.raises(ValueError, match=r"never 5x5; pick one of those grids"):
+        level_sizes(ResConvConfig(image_shape=(3, 64, 64), latent_shape=(4, 5, 5)))
+    with pytest.raises(ValueError, match=r"smallest image it takes is 8x8"):
+        level_sizes(ResConvConfig(image_shape=(1, 4, 4), hidden_dims=(4, 8, 8, 8)))
+
+
 @pytest.mark.parametrize("name", ROWS)
 def test_outputs_are_unbounded_before_the_estimator_adds_any_activation(name):
     # The last layer must be linear: the estimator decides on sigmoid or identity.
     torch.manual_seed(0)
-    net = build_network(name, **{**CONFIGS[name], "hidden_dims": ()})
+    net = build_network(name, **{**CONFIGS[name], **SHALLOW.get(name, {})})
     n_features = CONFIGS[name].get("n_features") or 3 * 11 * 6
     out = net(torch.randn(64, n_features) * 10)
     assert out.min() < 0 < out.max()

@@ -61,7 +61,8 @@ def test_docstring_examples_run(module):
 # ---------------------------------------------------------------- structure
 SRC = ROOT / "src" / "aekit"
 PLUGINS = {"array_plugin.py", "array_report.py", "text/plugin.py", "text/report.py",
-           "audio/plugin.py", "audio/report.py", "images/plugin.py", "images/report.py"}  # fmt: skip
+           "audio/plugin.py", "audio/report.py",
+           "images/plugin.py", "images/report.py"}  # fmt: skip
 
 
 def _module_names() -> dict[str, Path]:

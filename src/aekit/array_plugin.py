@@ -70,7 +70,9 @@ class Arrays(Modality):
                 )
             architecture = model
         cls = VariationalAutoencoder if model == "vae" else Autoencoder
-        return self._with_detector(cls, {**params, **({"architecture": architecture} if architecture else {})})
+        return self._with_detector(
+            cls, {**params, **({"architecture": architecture} if architecture else {})}
+        )
 
     def _with_detector(self, cls: type, params: dict[str, Any]) -> Any:
         """``cls(**params)``, inside an AnomalyDetector when the detector flags are given."""

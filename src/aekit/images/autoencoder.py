@@ -28,26 +28,53 @@ from ..variational import FREE_BITS
 from .reading import CHANNELS, RESIZE, ImageSpec, Source, batch, sources, stack
 
 IMAGE = (
-    Param("image_size", None, [None, Interval(Integral, 1, None, closed="left"), tuple, list],
-          "int or (height, width)",
-          "Size every image is brought to (by resize); None: the most common size among "
-          "the fit images.",
-          {"type": int, "nargs": "+", "metavar": "N", "help": "H [W]: the size images are "
-           "brought to (default: the most common)"}, int | tuple[int, int] | None),
-    Param("resize", "crop", [StrOptions(set(RESIZE))], '{"crop", "pad", "stretch"}',
-          'How an image of another size or aspect is brought to image_size: "crop" keeps '
-          'the aspect and cuts the centre; "pad" keeps the aspect and fills the margins '
-          'with the background; "stretch" scales each axis on its own.',
-          {"choices": list(RESIZE)}, str),
-    Param("channels", "auto", [StrOptions({"auto", *CHANNELS})], '{"auto", "L", "RGB", "RGBA"}',
-          'Colour channels the network sees: "auto" is RGB when any fit image has colour '
-          '(by its mode: RGB, palette, CMYK ...) and L (grey) otherwise; "RGBA" keeps '
-          "transparency as a fourth channel.",
-          {"choices": ["auto", *CHANNELS]}, str),
-    Param("background", "white", [str, tuple, list], "str or (r, g, b)",
-          "Colour transparent pixels are laid on (and pad fills with), by name or 0-255 "
-          "values; RGBA models keep alpha instead.",
-          {"help": "colour under transparent pixels (default white)"}, str | tuple | None),
+    Param(
+        "image_size",
+        None,
+        [None, Interval(Integral, 1, None, closed="left"), tuple, list],
+        "int or (height, width)",
+        "Size every image is brought to (by resize); None: the most common size among "
+        "the fit images.",
+        {
+            "type": int,
+            "nargs": "+",
+            "metavar": "N",
+            "help": "H [W]: the size images are brought to (default: the most common)",
+        },
+        int | tuple[int, int] | None,
+    ),
+    Param(
+        "resize",
+        "crop",
+        [StrOptions(set(RESIZE))],
+        '{"crop", "pad", "stretch"}',
+        'How an image of another size or aspect is brought to image_size: "crop" keeps '
+        'the aspect and cuts the centre; "pad" keeps the aspect and fills the margins '
+        'with the background; "stretch" scales each axis on its own.',
+        {"choices": list(RESIZE)},
+        str,
+    ),
+    Param(
+        "channels",
+        "auto",
+        [StrOptions({"auto", *CHANNELS})],
+        '{"auto", "L", "RGB", "RGBA"}',
+        'Colour channels the network sees: "auto" is RGB when any fit image has colour '
+        '(by its mode: RGB, palette, CMYK ...) and L (grey) otherwise; "RGBA" keeps '
+        "transparency as a fourth channel.",
+        {"choices": ["auto", *CHANNELS]},
+        str,
+    ),
+    Param(
+        "background",
+        "white",
+        [str, tuple, list],
+        "str or (r, g, b)",
+        "Colour transparent pixels are laid on (and pad fills with), by name or 0-255 "
+        "values; RGBA models keep alpha instead.",
+        {"help": "colour under transparent pixels (default white)"},
+        str | tuple | None,
+    ),
 )
 LATENT_SHAPE = Param(
     "latent_shape", None, [None, tuple, list], "(channels, h, w)",
@@ -112,6 +139,7 @@ class ImageAutoencoder(Autoencoder):
         "this ImageAutoencoder cannot sample: its code space has no prior to draw from. "
         'Train it with bottleneck="gaussian" (CLI: --bottleneck gaussian) to generate images.'
     )
+
     def fit(self, X: Any, y: Any = None) -> ImageAutoencoder:
         """Train on the images of ``X`` (see the class docstring for its forms)."""
         return super().fit(X)

@@ -7,7 +7,6 @@ autoencoder (detector flags and scores, ``info``, ONNX); DATA is read as image f
 
 from __future__ import annotations
 
-import io
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,8 @@ from ..files import write_atomic
 from ..modality import UsageError, about, first_line, register_modality
 from ..outputs import check_output
 from .autoencoder import ImageAutoencoder
-from .reading import BadImage, SUFFIXES, sources
+from .pictures import grid, png_bytes
+from .reading import SUFFIXES, BadImage, sources
 
 
 class Images(Arrays):
@@ -62,7 +62,8 @@ class Images(Arrays):
                 images.append(_decoded(item.name))
             except BadImage as exc:
                 if not skip_bad:
-                    raise UsageError(f"{first_line(exc)} (--skip-bad leaves such files out)")
+                    message = f"{first_line(exc)} (--skip-bad leaves such files out)"
+                    raise UsageError(message) from None
                 bad.append(item.name)
         if bad:
             print(f"skipped {len(bad)} unreadable image file(s), first {bad[0]}", file=sys.stderr)
@@ -140,35 +141,14 @@ def _decoded(path: str) -> Any:
     image that keeps its ``filename``."""
     from PIL import Image
 
-    from .reading import native
+    from .reading import native, opened
 
-    with Image.open(path) as img:
+    with opened(path) as img:
         pixels = native(img, path)
     out = Image.fromarray(pixels if pixels.shape[2] != 1 else pixels[:, :, 0],
                           {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[pixels.shape[2]])  # fmt: skip
     out.filename = path
     return out
-
-
-def grid(images: np.ndarray, columns: int | None = None, gap: int = 2) -> np.ndarray:
-    """uint8 images ``(n, H, W, C)`` tiled into one picture, white between them."""
-    n, h, w, c = images.shape
-    columns = columns or int(np.ceil(np.sqrt(n)))
-    rows = -(-n // columns)
-    sheet = np.full((rows * (h + gap) + gap, columns * (w + gap) + gap, c), 255, np.uint8)
-    for i, image in enumerate(images):
-        r, k = divmod(i, columns)
-        top, left = gap + r * (h + gap), gap + k * (w + gap)
-        sheet[top : top + h, left : left + w] = image
-    return sheet
-
-
-def png_bytes(image: np.ndarray) -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(image[:, :, 0] if image.shape[2] == 1 else image).save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def write_images(folder: str, force: bool, images: np.ndarray, stems: list[str]) -> str:

@@ -43,7 +43,7 @@ class Source:
         if isinstance(self.item, np.ndarray):
             return self.item.shape[:2], self.item.ndim == 3 and self.item.shape[2] >= 3
         if self.name is not None and not hasattr(self.item, "mode"):
-            with _opened(self.name) as img:
+            with opened(self.name) as img:
                 return (img.height, img.width), img.mode in _COLOUR_MODES
         return (self.item.height, self.item.width), self.item.mode in _COLOUR_MODES
 
@@ -53,19 +53,20 @@ class Source:
             return self.item if self.item.ndim == 3 else self.item[:, :, None]
         if hasattr(self.item, "mode"):
             return native(self.item, self.name or "a PIL image")
-        with _opened(self.name) as img:
+        with opened(self.name) as img:
             return native(img, self.name)
 
 
-def _opened(path: str) -> Any:
+def opened(path: str) -> Any:
+    """The file as a lazily decoded PIL image; a :class:`BadImage` naming it otherwise."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         return Image.open(path)
     except UnidentifiedImageError:
         raise BadImage(f"{path}: not an image Pillow can read.") from None
-    except OSError as exc:
-        raise BadImage(f"{path}: cannot be read ({exc}).") from None
+    except (OSError, SyntaxError, ValueError) as exc:  # Pillow's word for a bad header
+        raise BadImage(f"{path}: damaged or truncated image ({exc}).") from None
 
 
 def native(img: Any, name: str) -> np.ndarray:
@@ -139,6 +140,11 @@ def batch(X: np.ndarray, channels_first: bool = False) -> np.ndarray:
     if X.ndim == 3:
         return X[..., None]
     _, channels_last = sample_layout(X.shape[1:], channels_first)
+    if not channels_last and X.shape[1] not in (1, 3, 4):
+        raise ValueError(
+            f"channels_first=True reads arrays as (n, C, H, W), but C = {X.shape[1]} is not "
+            "1, 3 or 4 channels; leave channels_first off for (n, H, W, C) arrays."
+        )
     return X if channels_last else X.transpose(0, 2, 3, 1)
 
 
@@ -182,7 +188,12 @@ class ImageSpec:
 
     @classmethod
     def fit(
-        cls, items: list[Source] | np.ndarray, image_size: Any, channels: str, resize: str, background: Any
+        cls,
+        items: list[Source] | np.ndarray,
+        image_size: Any,
+        channels: str,
+        resize: str,
+        background: Any,
     ) -> tuple[ImageSpec, int]:
         """The spec for these fit images and the number whose size differs from it."""
         if isinstance(items, np.ndarray):  # one (n, H, W, C) array: one size

@@ -11,7 +11,7 @@ import numpy as np
 from ..modality import autoencoder_of
 from ..report.page import figure
 from ..report.parts import PROBE, Parts, curves, latent, pca, probe
-from .plugin import grid
+from .pictures import grid
 from .quality import psnr, ssim
 
 
@@ -54,7 +54,9 @@ def report_parts(estimator: Any, images: Any, labels: Any) -> Parts:
          float(np.mean(ssim(original, pca_rebuilt)))),
     ]  # fmt: skip
     if model.has_prior:
-        parts.metrics.append(("ELBO per image (nats, higher is better)", model.score(original), None))
+        parts.metrics.append(
+            ("ELBO per image (nats, higher is better)", model.score(original), None)
+        )
     detector = hasattr(estimator, "offset_")
     if detector:
         flagged = float(np.mean(estimator.predict(images) == -1))

@@ -1,8 +1,9 @@
 """Residual convolutional encoder and decoder: the small form of a latent-diffusion VAE's.
 
-The encoder halves height and width level by level, from the image down to a bottom
-grid (at most 8 pixels on the short side, or the grid of ``latent_shape``); each level
-below the finest holds residual blocks (GroupNorm, SiLU, 3x3 convolution, twice, added
+A stride-2 first convolution (for images of 32 pixels and more), then the encoder
+halves height and width level by level down to a bottom grid (at most 8 pixels on the
+short side, or the grid of ``latent_shape``); each level below the finest holds
+residual blocks (GroupNorm, SiLU, 3x3 convolution, twice, added
 to the input). Stride-2 convolutions go down, transposed ones come back up with the
 output padding that restores odd sizes exactly. At the bottom the code is dense
 (``latent_dim`` values from a linear layer) or spatial (``latent_shape`` =
@@ -15,7 +16,6 @@ import math
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .layers import make_activation
@@ -33,10 +33,10 @@ class ResConvConfig:
     hidden_dims: tuple[int, ...] | None = None
     latent_shape: tuple[int, int, int] | None = None  # (channels, h, w): a spatial code
     blocks: int = 1  # residual blocks per level (the finest level has none: its cost)
-    # Pixels folded into channels before the first convolution (space to depth) and
-    # unfolded after the last: 2 makes a 64x64 network cost about what a 32x32 one
-    # does. None: 2 for images of 32 pixels and more on the short side, else 1.
-    patch: int | None = None
+    # Stride of the first convolution (and the last, transposed): 2 skips residual
+    # work at full resolution, where it costs most. None: 2 for images of 32 pixels
+    # and more on the short side, else 1.
+    stem_stride: int | None = None
     activation: str = "silu"
     # Encoder outputs per code value: 2 for a Gaussian bottleneck (mean and log-variance).
     code_params: int = 1
@@ -47,26 +47,23 @@ def _halve(size: int) -> int:
     return (size + 1) // 2
 
 
-def patch_of(config: ResConvConfig) -> int:
-    _, h, w = config.image_shape
-    if config.patch is not None:
-        if h % config.patch or w % config.patch:
-            raise ValueError(f"patch={config.patch} must divide the {h}x{w} image size.")
-        return config.patch
-    return 2 if min(h, w) >= 32 and h % 2 == 0 and w % 2 == 0 else 1
+def stem_stride(config: ResConvConfig) -> int:
+    if config.stem_stride is not None:
+        return config.stem_stride
+    return 2 if min(config.image_shape[1:]) >= 32 else 1
 
 
 def level_sizes(config: ResConvConfig) -> list[tuple[int, int]]:
-    """``(h, w)`` of every level, finest first (after the patch fold); a ValueError
-    when the image cannot be brought down to the grid asked for."""
+    """``(h, w)`` of every level, finest first (after the stem); a ValueError when the
+    image cannot be brought down to the grid asked for."""
     _, h, w = config.image_shape
-    p = patch_of(config)
-    h, w = h // p, w // p
-    sizes = [(h, w)]
+    sizes = [(h, w) if stem_stride(config) == 1 else (_halve(h), _halve(w))]
     if config.latent_shape is not None:
         target = tuple(config.latent_shape[1:])
-        while sizes[-1] != target and min(sizes[-1]) > 1 and all(
-            s > t for s, t in zip(sizes[-1], target, strict=True)
+        while (
+            sizes[-1] != target
+            and min(sizes[-1]) > 1
+            and all(s > t for s, t in zip(sizes[-1], target, strict=True))
         ):
             sizes.append((_halve(sizes[-1][0]), _halve(sizes[-1][1])))
         if sizes[-1] != target:
@@ -76,7 +73,7 @@ def level_sizes(config: ResConvConfig) -> list[tuple[int, int]]:
                 f"{reachable}, never {target[0]}x{target[1]}; pick one of those grids."
             )
     elif config.hidden_dims is not None:
-        need = 2 ** (len(config.hidden_dims) - 1)
+        need = 2 ** (len(config.hidden_dims) - 1) * stem_stride(config)
         if min(h, w) < need:
             raise ValueError(
                 f"{h}x{w} images are too small for {len(config.hidden_dims)} levels "
@@ -96,6 +93,12 @@ def level_sizes(config: ResConvConfig) -> list[tuple[int, int]]:
             f"({', '.join(f'{a}x{b}' for a, b in sizes)})."
         )
     return sizes
+
+
+def _up(c_in: int, c_out: int, size: tuple[int, int], target: tuple[int, ...]) -> nn.Module:
+    """A transposed stride-2 convolution from ``size`` to exactly ``target`` (odd too)."""
+    padding = tuple(t - 2 * s + 1 for s, t in zip(size, target, strict=True))
+    return nn.ConvTranspose2d(c_in, c_out, 3, stride=2, padding=1, output_padding=padding)
 
 
 def _norm(channels: int) -> nn.GroupNorm:
@@ -129,8 +132,6 @@ class ResConvAutoencoder(nn.Module):
         self.config = config
         c, _, _ = config.image_shape
         sizes = level_sizes(config)
-        self._patch = patch_of(config)
-        c = c * self._patch**2
         widths = tuple(config.hidden_dims or [min(32 * 2**i, 128) for i in range(len(sizes))])
         bottom = (widths[-1], *sizes[-1])
         self._bottom = bottom
@@ -139,7 +140,10 @@ class ResConvAutoencoder(nn.Module):
             count = 0 if level == 0 and len(sizes) > 1 else config.blocks
             return [ResBlock(widths[level], config.activation) for _ in range(count)]
 
-        enc: list[nn.Module] = [nn.Conv2d(c, widths[0], 3, padding=1)]
+        stride = stem_stride(config)
+        enc: list[nn.Module] = [nn.Conv2d(c, widths[0], 3, stride=stride, padding=1)]
+        if stride > 1:
+            enc.append(make_activation(config.activation))
         for i in range(len(sizes)):
             enc += blocks(i)
             if i + 1 < len(sizes):
@@ -158,37 +162,29 @@ class ResConvAutoencoder(nn.Module):
         for i in range(len(sizes) - 1, -1, -1):
             dec += blocks(i)
             if i > 0:
-                (h_out, w_out), (h_in, w_in) = sizes[i - 1], sizes[i]
-                padding = (h_out - 2 * h_in + 1, w_out - 2 * w_in + 1)
-                dec += [
-                    _norm(widths[i]),
-                    make_activation(config.activation),
-                    nn.ConvTranspose2d(
-                        widths[i], widths[i - 1], 3, stride=2, padding=1, output_padding=padding
-                    ),
-                ]
-        dec += [_norm(widths[0]), make_activation(config.activation),
-                nn.Conv2d(widths[0], c, 3, padding=1)]  # fmt: skip
+                dec += [_norm(widths[i]), make_activation(config.activation),
+                        _up(widths[i], widths[i - 1], sizes[i], sizes[i - 1])]  # fmt: skip
+        dec += [_norm(widths[0]), make_activation(config.activation)]
+        if stride > 1:
+            dec.append(_up(widths[0], c, sizes[0], config.image_shape[1:]))
+        else:
+            dec.append(nn.Conv2d(widths[0], c, 3, padding=1))
         self.decoder = nn.Sequential(*dec)
 
     @torch.no_grad()
     def init_output_bias(self, value: torch.Tensor) -> None:
         """Start the decoder near ``value`` (flat, n_features): its mean per channel."""
-        per_channel = value.view(self.config.image_shape[0], -1).mean(dim=1)
-        # After the unfold, output channel k is image channel k // patch**2.
-        self.decoder[-1].bias.copy_(per_channel.repeat_interleave(self._patch**2))
+        self.decoder[-1].bias.copy_(value.view(self.config.image_shape[0], -1).mean(dim=1))
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        x = x.view(-1, *self.config.image_shape)
-        return self.encoder(F.pixel_unshuffle(x, self._patch) if self._patch > 1 else x)
+        return self.encoder(x.view(-1, *self.config.image_shape))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         if self.config.latent_shape is None:
             inner = self.decoder_input(z).view(-1, *self._bottom)
         else:
             inner = self.decoder_input(z.view(-1, *self.config.latent_shape))
-        out = self.decoder(inner)
-        return (F.pixel_shuffle(out, self._patch) if self._patch > 1 else out).flatten(1)
+        return self.decoder(inner).flatten(1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))
