@@ -76,9 +76,10 @@ def test_resconv_output_size_matches_any_input_size(size):
 def test_resconv_levels_follow_the_image_size_and_the_spatial_code():
     from aekit.networks.resconv import ResConvConfig, level_sizes
 
-    # 64x64 folds to 32x32 (patch 2), then halves to the bottom of at most 8 pixels.
-    assert level_sizes(ResConvConfig(image_shape=(3, 64, 64))) == [(32, 32), (16, 16), (8, 8)]
-    assert level_sizes(ResConvConfig(image_shape=(1, 28, 28))) == [(28, 28), (14, 14), (7, 7)]
+    # 64x64: a stride-2 stem to 32x32, then halving to a bottom of at most 16 pixels.
+    assert level_sizes(ResConvConfig(image_shape=(3, 64, 64))) == [(32, 32), (16, 16)]
+    assert level_sizes(ResConvConfig(image_shape=(1, 28, 28))) == [(28, 28), (14, 14)]
+    assert level_sizes(ResConvConfig(image_shape=(3, 128, 96))) == [(64, 48), (32, 24), (16, 12)]
     spatial = ResConvConfig(image_shape=(3, 64, 64), latent_dim=64, latent_shape=(4, 4, 4))
     assert level_sizes(spatial)[-1] == (4, 4)
     net = build_network("resconv", **vars(spatial))
