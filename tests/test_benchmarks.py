@@ -140,3 +140,23 @@ def test_audio_benchmark_runs_on_a_tiny_budget(fsdd, tmp_path, capsys):
     assert figures["mse"] > 0 and figures["pca_mse"] > 0 and 0 <= figures["acc"] <= 1
     assert len(list(tmp_path.glob("*.wav"))) == 6  # three pairs
     assert "digit accuracy aekit" in capsys.readouterr().out
+
+
+def test_images_benchmark_runs_on_a_tiny_budget(tmp_path, capsys):
+    from PIL import Image
+
+    folder = tmp_path / "emoji"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(20):
+        rgba = rng.integers(0, 256, (16, 16, 4), dtype=np.uint8)
+        Image.fromarray(rgba, "RGBA").save(folder / f"{i:02d}.png")
+    bench = _module("images")
+    argv = ["--data", str(folder), "--max-time", "1", "--out", str(tmp_path / "out")]
+    bench.main(argv)
+    out = capsys.readouterr().out
+    assert "PCA 256" in out and "resconv >= two-layer conv + 1 dB" in out
+    assert (tmp_path / "out" / "emoji_heldout.png").is_file()
+    _fashion_mnist()
+    bench.main([*argv, "--fashion-only", "--limit", "300", "--fashion-time", "1"])
+    assert "ImageAutoencoder resconv, PNG folder" in capsys.readouterr().out

@@ -204,16 +204,19 @@ def test_bad_input_is_a_clear_error(pictures, tmp_path):
         aekit.ImageAutoencoder(**FAST).fit(np.zeros((4, 3, 16, 16), np.uint8))
     with pytest.raises(ValueError, match=r"smallest image it takes is 8x8"):
         aekit.ImageAutoencoder(latent_dim=2, epochs=1, hidden_dims=(4, 4, 4, 4),
-                               image_size=4).fit(pictures)  # fmt: skip
+                               architecture="resconv", image_size=4).fit(pictures)  # fmt: skip
+    with pytest.raises(ValueError, match="latent_shape is a setting of architecture='resconv'"):
+        aekit.ImageAutoencoder(latent_dim=8, latent_shape=(2, 2, 2), **FAST).fit(pictures)
     with pytest.raises(ValueError, match=r"latent_shape=\(2, 4, 3\) holds 24 values"):
-        aekit.ImageAutoencoder(latent_dim=8, latent_shape=(2, 4, 3), **FAST).fit(pictures)
+        aekit.ImageAutoencoder(latent_dim=8, latent_shape=(2, 4, 3), architecture="resconv",
+                               **FAST).fit(pictures)  # fmt: skip
 
 
 def test_a_failed_fit_keeps_the_previous_model(model, pictures):
     before = model.transform(pictures[:3])
     with pytest.raises(ValueError, match="smallest image"):
-        model.set_params(image_size=2, hidden_dims=(4, 4, 4)).fit(pictures)
-    model.set_params(image_size=None, hidden_dims=(4, 8))
+        model.set_params(image_size=2, hidden_dims=(4, 4, 4), architecture="resconv").fit(pictures)
+    model.set_params(image_size=None, hidden_dims=(4, 8), architecture="conv")
     assert np.array_equal(model.transform(pictures[:3]), before)
 
 
@@ -240,7 +243,10 @@ def test_family_settings_and_the_spatial_code(pictures):
         fitted = aekit.ImageAutoencoder(latent_dim=4, **FAST, **setting).fit(pictures)
         assert np.isfinite(fitted.history_["train_loss"]).all()
     spatial = aekit.ImageAutoencoder(
-        latent_dim=24, latent_shape=(2, 4, 3), **{**FAST, "hidden_dims": (4, 8, 8)}
+        latent_dim=24,
+        latent_shape=(2, 4, 3),
+        architecture="resconv",
+        **{**FAST, "hidden_dims": (4, 8, 8)},
     ).fit(pictures)
     assert spatial.transform(pictures).shape == (24, 24)
 
