@@ -16,7 +16,7 @@ import numpy as np
 from ..array_plugin import _DETECTOR, Arrays
 from ..files import write_atomic
 from ..modality import UsageError, about, first_line, register_modality
-from ..outputs import check_output
+from ..outputs import check_output, write_array
 from .autoencoder import ImageAutoencoder
 from .pictures import grid, png_bytes
 from .reading import SUFFIXES, BadImage, sources
@@ -74,11 +74,14 @@ class Images(Arrays):
     def encode(
         self, model: Any, source: str, out: Path, column: str | None = None, skip_bad: bool = False
     ) -> str:
-        line = super(Arrays, self).encode(model, source, out, column, skip_bad)
-        names = [img.filename for img in self.read(source, skip_bad=skip_bad)]
-        order = out.with_suffix(".txt")
-        write_atomic(order, "".join(f"{n}\n" for n in names).encode())
-        return f"{line} (file order in {order})"
+        images = self.read(source, column=column, skip_bad=skip_bad)
+        with about(source):
+            codes = model.transform(images)
+        write_array(out, codes, list(model.get_feature_names_out()))
+        order = out.with_suffix(".txt")  # which file each row of codes came from
+        write_atomic(order, "".join(f"{img.filename}\n" for img in images).encode())
+        n, width = codes.shape
+        return f"wrote {n} codes of width {width} to {out} (file order in {order})"
 
     def decode(self, model: Any, codes_source: str, output: str, force: bool) -> str:
         from ..data import read_data
