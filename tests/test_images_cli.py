@@ -101,3 +101,13 @@ def test_a_detector_on_images_scores_each_file(photos, tmp_path):
     scores = tmp_path / "scores.csv"
     assert main(["score", str(det), str(photos), "-o", str(scores)]) == 0
     assert len(scores.read_text().splitlines()) == 13  # a header and a row per image
+
+
+def test_skip_bad_on_a_model_that_reads_no_files_names_those_that_do(tmp_path, capsys):
+    data = tmp_path / "x.npy"
+    np.save(data, np.random.default_rng(0).random((20, 4)).astype(np.float32))
+    model = tmp_path / "dense.aek"
+    assert main(["train", str(data), "-o", str(model), "--epochs", "1", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(model), str(data), "--skip-bad"]) == 2
+    assert "it is for --model audio and image" in capsys.readouterr().err

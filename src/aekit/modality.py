@@ -11,6 +11,7 @@ and ``aekit.export`` call :func:`modality_of` and never test an estimator's type
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,8 +62,9 @@ class Modality:
         if column is not None and "column" not in self.read_flags:
             raise UsageError("--column picks the text column of a table: it is for text models.")
         if skip_bad and "skip_bad" not in self.read_flags:
+            takers = [m for m, p in _BY_MODEL.items() if "skip_bad" in p.read_flags]
             raise UsageError(
-                "--skip-bad leaves out unreadable audio files: it is for audio models."
+                f"--skip-bad leaves out unreadable files: it is for --model {' and '.join(takers)}."
             )
         return self._read(source, column=column, skip_bad=skip_bad)
 
@@ -81,7 +83,13 @@ class Modality:
         with about(source):
             codes = model.transform(data)
         write_array(out, codes, list(model.get_feature_names_out()))
-        return f"wrote {codes.shape[0]} codes of width {codes.shape[1]} to {out}"
+        beside = self._beside_codes(data, out)
+        return f"wrote {codes.shape[0]} codes of width {codes.shape[1]} to {out}{beside}"
+
+    def _beside_codes(self, data: Any, out: Path) -> str:
+        """What ``encode`` writes next to the codes of ``data`` in ``out`` (the words to
+        add to its line); nothing by default."""
+        return ""
 
     def decode(self, model: Any, codes_source: str, output: str, force: bool) -> str:
         """Decode the codes in ``codes_source`` and write them to ``output``; the line to print."""
@@ -149,6 +157,22 @@ class Modality:
             f"{type(estimator).__name__} needs {self.front_end} front end, which ONNX files "
             "do not hold."
         )
+
+
+def read_each(files: list[Any], read: Any, what: str, skip_bad: bool) -> list[Any]:
+    """``read(file)`` for each file: one that is unreadable (a ValueError) stops the run
+    with its name, or with ``skip_bad`` is left out and counted on stderr."""
+    out, bad = [], []
+    for file in files:
+        try:
+            out.append(read(file))
+        except ValueError as exc:
+            if not skip_bad:
+                raise UsageError(f"{first_line(exc)} (--skip-bad leaves such files out)") from None
+            bad.append(file)
+    if bad:
+        print(f"skipped {len(bad)} unreadable {what} file(s), first {bad[0]}", file=sys.stderr)
+    return out
 
 
 @contextmanager

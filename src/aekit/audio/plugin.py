@@ -4,7 +4,6 @@ log-mel metrics, spectrograms and players in the report."""
 from __future__ import annotations
 
 import io
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,8 @@ from ..modality import (
     Modality,
     UsageError,
     about,
-    first_line,
     modality_for_model,
+    read_each,
     register_modality,
 )
 from .autoencoder import AudioAutoencoder
@@ -68,18 +67,7 @@ class Audio(Modality):
         if not path.exists():
             raise UsageError(f"{source}: no such file or folder.")
         files = audio_files(path) if path.is_dir() else [path]
-        clips, bad = [], []
-        for file in files:
-            try:
-                clips.append(read_clip(file))
-            except ValueError as exc:
-                if not skip_bad:
-                    raise ValueError(
-                        f"{first_line(exc)} (--skip-bad leaves such files out)"
-                    ) from None
-                bad.append(file)
-        if bad:
-            print(f"skipped {len(bad)} unreadable audio file(s), first {bad[0]}", file=sys.stderr)
+        clips = read_each(files, read_clip, "audio", skip_bad)
         if not clips:
             raise UsageError(f"{source}: no readable audio clips.")
         return clips

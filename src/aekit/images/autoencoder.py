@@ -175,7 +175,7 @@ class ImageAutoencoder(Autoencoder):
         """The images of ``X`` as the model sees them: in the fitted size and channels,
         ``(n, H, W, C)``, uint8 (float in [0, 1] for float arrays)."""
         check_is_fitted(self)
-        return stack(self._items(X), self.image_spec_)[0]
+        return stack(self._items(X), self.image_spec_)
 
     def _network_pixels(self, X: Any) -> np.ndarray:
         """``X``'s pixels in the dtype the model was fitted on (uint8 0-255, or float in
@@ -198,7 +198,7 @@ class ImageAutoencoder(Autoencoder):
             h, w = self.image_spec_.size
             print(f"{resized} of {len(items)} images are not {h}x{w}: brought to it by "
                   f"resize={self.resize!r}", file=sys.stderr)  # fmt: skip
-        pixels = stack(items, self.image_spec_)[0]
+        pixels = stack(items, self.image_spec_)
         self.input_, rows = ArrayInput.fit(
             self, pixels, images="image_shape" in config_fields(self.architecture),
             table_allowed="images are never tables", unit_only=self.loss == "bce",

@@ -7,7 +7,6 @@ autoencoder (detector flags and scores, ``info``, ONNX); DATA is read as image f
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +14,11 @@ import numpy as np
 
 from ..array_plugin import _DETECTOR, Arrays
 from ..files import write_atomic
-from ..modality import UsageError, about, first_line, register_modality
-from ..outputs import check_output, write_array
+from ..modality import UsageError, about, read_each, register_modality
+from ..outputs import check_output
 from .autoencoder import ImageAutoencoder
 from .pictures import grid, png_bytes
-from .reading import SUFFIXES, BadImage, sources
+from .reading import SUFFIXES, sources
 
 
 class Images(Arrays):
@@ -40,10 +39,7 @@ class Images(Arrays):
         return super(Arrays, self).refusal(model, name, owners)
 
     def estimator(self, model: str, params: dict[str, Any]) -> Any:
-        for name in ("image_size", "hidden_dims", "latent_shape"):
-            if name in params:
-                params[name] = tuple(params[name])
-        if len(params.get("image_size", ())) == 1:
+        if len(params.get("image_size", ())) == 1:  # --image-size 64: square
             params["image_size"] = params["image_size"][0]
         if "background" in params and "," in params["background"]:
             params["background"] = tuple(int(v) for v in params["background"].split(","))
@@ -56,32 +52,15 @@ class Images(Arrays):
         path = Path(source)
         if not path.exists():
             raise UsageError(f"{source}: no such file or folder.")
-        images, bad = [], []
-        for item in sources(str(path)):
-            try:
-                images.append(_decoded(item.name))
-            except BadImage as exc:
-                if not skip_bad:
-                    message = f"{first_line(exc)} (--skip-bad leaves such files out)"
-                    raise UsageError(message) from None
-                bad.append(item.name)
-        if bad:
-            print(f"skipped {len(bad)} unreadable image file(s), first {bad[0]}", file=sys.stderr)
+        images = read_each([s.name for s in sources(str(path))], _decoded, "image", skip_bad)
         if not images:
             raise UsageError(f"{source}: no readable image.")
         return images
 
-    def encode(
-        self, model: Any, source: str, out: Path, column: str | None = None, skip_bad: bool = False
-    ) -> str:
-        images = self.read(source, column=column, skip_bad=skip_bad)
-        with about(source):
-            codes = model.transform(images)
-        write_array(out, codes, list(model.get_feature_names_out()))
+    def _beside_codes(self, images: list[Any], out: Path) -> str:
         order = out.with_suffix(".txt")  # which file each row of codes came from
         write_atomic(order, "".join(f"{img.filename}\n" for img in images).encode())
-        n, width = codes.shape
-        return f"wrote {n} codes of width {width} to {out} (file order in {order})"
+        return f" (file order in {order})"
 
     def decode(self, model: Any, codes_source: str, output: str, force: bool) -> str:
         from ..data import read_data

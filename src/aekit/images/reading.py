@@ -97,13 +97,11 @@ def native(img: Any, name: str) -> np.ndarray:
     return array if array.ndim == 3 else array[:, :, None]
 
 
-def sources(X: Any, channels_first: bool = False) -> list[Source]:
-    """The images of ``X``: a folder (searched recursively), an image file, a list of
-    paths, PIL images or ``(H, W[, C])`` arrays, or one ``(n, H, W[, C])`` array."""
+def sources(X: Any) -> list[Source]:
+    """The images of ``X``: a folder (searched recursively), an image file, or a list of
+    paths, PIL images or ``(H, W[, C])`` arrays (one array of images: :func:`batch`)."""
     if isinstance(X, (str, os.PathLike)):
         return [Source(None, str(p)) for p in _files(Path(X))]
-    if isinstance(X, np.ndarray):
-        return [Source(x, None) for x in batch(X, channels_first)]
     if hasattr(X, "mode") and hasattr(X, "size"):  # one PIL image
         return [Source(X, None)]
     if not isinstance(X, Sequence) or isinstance(X, (bytes, str)):
@@ -293,12 +291,10 @@ def fit_size(pixels: np.ndarray, spec: ImageSpec) -> np.ndarray:
     elif spec.resize == "pad":
         scale = min(tw / w, th / h)
         inner = (max(1, round(w * scale)), max(1, round(h * scale)))
-    planes = _planes(pixels)
-    resized = [p.resize(inner, Image.Resampling.LANCZOS, box=box) for p in planes]
-    out = np.stack([np.asarray(p) for p in resized], axis=2) if len(planes) > 1 else None
-    if len(planes) == 1:
-        out = np.asarray(resized[0])
-        out = out if out.ndim == 3 else out[:, :, None]
+    resized = [np.asarray(p.resize(inner, Image.Resampling.LANCZOS, box=box))
+               for p in _planes(pixels)]  # fmt: skip
+    out = np.stack(resized, axis=2) if len(resized) > 1 else resized[0]
+    out = out if out.ndim == 3 else out[:, :, None]
     if pixels.dtype != np.uint8:
         out = np.clip(out.astype(np.float32), 0, 1)
     if inner == (tw, th):
@@ -325,27 +321,17 @@ def _planes(pixels: np.ndarray) -> list[Any]:
             for i in range(pixels.shape[2])]  # fmt: skip
 
 
-def stack(
-    items: list[Source] | np.ndarray, spec: ImageSpec, skip_bad: bool = False
-) -> tuple[np.ndarray, list[int]]:
+def stack(items: list[Source] | np.ndarray, spec: ImageSpec) -> np.ndarray:
     """The images (sources, or an ``(n, H, W, C)`` batch) in the spec as one
-    ``(n, H, W, C)`` array, uint8 unless any came as floats, and the indices of the
-    items left out (unreadable, with ``skip_bad``)."""
+    ``(n, H, W, C)`` array, uint8 unless any came as floats."""
     if isinstance(items, np.ndarray):  # one array: its channels converted at once
         converted = convert_channels(items, spec)
         if converted.shape[1:3] == spec.size:
-            return converted, []
-        return np.stack([fit_size(x, spec) for x in converted]), []
-    arrays, bad = [], []
-    for i, item in enumerate(items):
-        try:
-            arrays.append(spec.apply(item))
-        except BadImage:
-            if not skip_bad:
-                raise
-            bad.append(i)
+            return converted
+        return np.stack([fit_size(x, spec) for x in converted])
+    arrays = [spec.apply(item) for item in items]
     if not arrays:
         raise ValueError("no readable image among the ones given.")
     if any(a.dtype != np.uint8 for a in arrays):
         arrays = [a.astype(np.float32) / (255 if a.dtype == np.uint8 else 1) for a in arrays]
-    return np.stack(arrays), bad
+    return np.stack(arrays)
