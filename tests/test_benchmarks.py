@@ -155,7 +155,7 @@ def test_images_benchmark_runs_on_a_tiny_budget(tmp_path, capsys):
     argv = ["--data", str(folder), "--max-time", "1", "--out", str(tmp_path / "out")]
     bench.main(argv)
     out = capsys.readouterr().out
-    assert "PCA 256" in out and "resconv >= two-layer conv + 1 dB" in out
+    assert "PCA 256" in out and "Autoencoder(conv), today's + 1 dB" in out
     assert (tmp_path / "out" / "emoji_heldout.png").is_file()
     _fashion_mnist()
     bench.main([*argv, "--fashion-only", "--limit", "300", "--fashion-time", "1"])

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 import aekit
@@ -232,6 +233,35 @@ def test_a_truncated_file_is_named(pictures, tmp_path):
 
 
 # ---------------------------------------------------------------- the family
+def test_the_psnr_loss_is_the_mean_of_each_images_log_error():
+    from aekit.reconstruction import LogMSE
+
+    x = torch.tensor([[0.0, 0.0], [1.0, 1.0]])
+    out = torch.tensor([[0.1, 0.1], [1.0, 0.0]])  # per-image MSE 0.01 and 0.5
+    hand = (np.log(0.01 + 1e-5) + np.log(0.5 + 1e-5)) / 2
+    loss = LogMSE().loss(out, x)
+    assert loss.item() == pytest.approx(hand, rel=1e-6)
+    # MSE would average the errors first: (0.01 + 0.5) / 2, led by the worse image.
+    assert loss.item() != pytest.approx(np.log((0.01 + 0.5) / 2), rel=1e-3)
+
+
+def test_images_default_to_the_psnr_loss_and_wider_convolutions(pictures):
+    plain = {**FAST, "hidden_dims": None, "epochs": 1}
+    model = aekit.ImageAutoencoder(latent_dim=4, **plain).fit(pictures)
+    assert model.loss_ == "psnr" and model.network_.config.hidden_dims == (48, 96)
+    flat = aekit.Autoencoder(architecture="conv", latent_dim=4, epochs=1).fit(pictures)
+    assert flat.network_.config.hidden_dims == (32, 64)  # the network's own default
+
+
+def test_a_vae_refuses_the_psnr_loss(pictures):
+    with pytest.raises(ValueError, match="loss='psnr' is not a likelihood"):
+        aekit.ImageAutoencoder(latent_dim=4, bottleneck="gaussian", loss="psnr", **FAST).fit(
+            pictures
+        )
+    with pytest.raises(ValueError, match="loss='psnr' is not a likelihood"):
+        aekit.VariationalAutoencoder(latent_dim=2, loss="psnr", epochs=1).fit(np.eye(4))
+
+
 def test_family_settings_and_the_spatial_code(pictures):
     vae = aekit.ImageAutoencoder(latent_dim=4, bottleneck="gaussian", **FAST).fit(pictures)
     assert vae.has_prior and vae.loss_ == "bce"

@@ -78,7 +78,9 @@ def test_resconv_levels_follow_the_image_size_and_the_spatial_code():
 
     # 64x64: a stride-2 stem to 32x32, then halving to a bottom of at most 16 pixels.
     assert level_sizes(ResConvConfig(image_shape=(3, 64, 64))) == [(32, 32), (16, 16)]
-    assert level_sizes(ResConvConfig(image_shape=(1, 28, 28))) == [(28, 28), (14, 14)]
+    # Two levels at least (the finest has no residual block); a stride-1 stem below 16.
+    assert level_sizes(ResConvConfig(image_shape=(1, 28, 28))) == [(14, 14), (7, 7)]
+    assert level_sizes(ResConvConfig(image_shape=(1, 12, 9))) == [(12, 9), (6, 5)]
     assert level_sizes(ResConvConfig(image_shape=(3, 128, 96))) == [(64, 48), (32, 24), (16, 12)]
     spatial = ResConvConfig(image_shape=(3, 64, 64), latent_dim=64, latent_shape=(4, 4, 4))
     assert level_sizes(spatial)[-1] == (4, 4)

@@ -146,6 +146,42 @@ def test_metrics():
         word_accuracy(["a"], [])
 
 
+def test_aligned_word_accuracy_counts_edits_against_the_reference_words():
+    from aekit.text.metrics import aligned_word_accuracy, edit_distance
+
+    # One dropped word costs one edit, not every word after it (position-wise: 1/4).
+    assert aligned_word_accuracy(["really need chipotle today"], ["really chipotle today"]) == 0.75
+    assert word_accuracy(["really need chipotle today"], ["really chipotle today"]) == 0.25
+    # kitten -> sitting, by words: 2 substitutions and 1 insertion.
+    assert edit_distance(list("kitten"), list("sitting")) == 3
+    # Two texts, 5 reference words, 1 + 2 edits.
+    assert aligned_word_accuracy(["a b c", "d e"], ["a x c", "f"]) == pytest.approx(1 - 3 / 5)
+    assert aligned_word_accuracy([""], [""]) == 1.0
+
+
+def test_bleu_matches_a_hand_computation():
+    pytest.importorskip("sacrebleu", reason="BLEU needs sacrebleu (aekit[text])")
+    from aekit.text.metrics import bleu
+
+    # n-gram precisions 5/6, 3/5, 2/4, 1/3, equal lengths (no brevity penalty).
+    hand = 100 * (5 / 6 * 3 / 5 * 2 / 4 * 1 / 3) ** 0.25
+    assert bleu(["the cat sat on the mat"], ["the cat sat on a mat"]) == pytest.approx(hand)
+    assert bleu(["Hi all"], ["hi all"]) == pytest.approx(100)
+
+
+def test_metrics_by_length_bucket():
+    from aekit.text.metrics import reconstruction_metrics
+
+    refs = ["lol", "hi all", "one two three four five six seven", "a b c d"]
+    hyps = ["lol", "hi", "one two three four five six seven", "a b c x"]
+    out = reconstruction_metrics(refs, hyps)
+    assert set(out) == {"all", "1-3", "4-6", "7-12"}  # no text of 13+ words
+    assert out["1-3"]["n_texts"] == 2 and out["1-3"]["exact_match"] == 0.5
+    assert out["7-12"]["exact_match"] == 1.0 and out["4-6"]["exact_match"] == 0.0
+    assert out["4-6"]["aligned_word_accuracy"] == 0.75
+    assert out["all"]["exact_match"] == 0.5
+
+
 def test_synthetic_texts_reuse_the_words_and_lengths_of_the_corpus():
     from aekit.text.autoencoder import synthetic_texts
 

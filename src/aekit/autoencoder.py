@@ -19,7 +19,7 @@ from .networks import ACTIVATIONS, NETWORKS, build_network, config_fields
 from .objective import Objective
 from .params import LATENT_DIM, TRAINING, Param, parameters
 from .penalties import Contractive, KLSparsity, L1Activity
-from .reconstruction import BCE, MSE
+from .reconstruction import BCE, MSE, LogMSE
 from .streaming import MappedRows, local_batches
 from .tables import TableLoss
 
@@ -86,11 +86,13 @@ NETWORK = (
     Param(
         "loss",
         "auto",
-        [StrOptions({"auto", "mse", "bce"})],
-        '{"auto", "mse", "bce"}',
+        [StrOptions({"auto", "mse", "psnr", "bce"})],
+        '{"auto", "mse", "psnr", "bce"}',
         "Reconstruction loss. Data in [0, 1] is modelled with a sigmoid output, other "
         'data is standardised first; "auto" uses mean squared error in both cases (a '
-        'VAE: binary cross-entropy for data in [0, 1]). "bce" needs data in [0, 1].',
+        'VAE: binary cross-entropy for data in [0, 1]; ImageAutoencoder: "psnr"). '
+        '"psnr" averages each sample\'s log squared error, which maximises the mean '
+        'PSNR (not for a VAE). "bce" needs data in [0, 1].',
         None,
         str,
     ),
@@ -241,6 +243,11 @@ class Autoencoder(NeuralEstimator):
     def _check_settings(self) -> None:
         super()._check_settings()
         check_noise(self.noise, self.noise_type)
+        if self.loss == "psnr" and self.has_prior:
+            raise ValueError(
+                "loss='psnr' is not a likelihood, which a variational model's ELBO needs: "
+                "use loss='auto', 'mse' or 'bce'."
+            )
         if getattr(self, "sparsity_target", None) is not None and self.sparsity == 0:
             raise ValueError(
                 "sparsity_target needs sparsity > 0, the weight of its KL penalty "
@@ -346,7 +353,8 @@ class Autoencoder(NeuralEstimator):
         if self.loss_ == "table":
             reconstruction = TableLoss(*self.table_.slices())
         else:
-            reconstruction = BCE() if self.loss_ == "bce" else MSE(unit=unit)
+            losses = {"bce": BCE, "psnr": LogMSE}
+            reconstruction = losses.get(self.loss_, MSE)(unit=unit)
         corruption = None
         if self.noise > 0:
             corruption = Corruption(self.noise_type, self.noise, *noise_range, clip=unit)

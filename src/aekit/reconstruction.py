@@ -1,4 +1,5 @@
-"""The reconstruction-loss axis for values: squared error and binary cross-entropy.
+"""The reconstruction-loss axis for values: squared error, its log per sample, and
+binary cross-entropy.
 
 A reconstruction loss says how the decoder is read (``logits``, ``output``), the
 training loss of a batch, the per-sample negative log-likelihood a variational model
@@ -80,3 +81,19 @@ class BCE(MSE):
 
     def nll(self, logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=1)
+
+
+@dataclass
+class LogMSE(MSE):
+    """The mean over samples of each one's log mean squared error: the loss whose
+    minimum is the highest mean PSNR. Under plain MSE the worst-rebuilt images carry
+    the gradient; here each counts by its error relative to its own, so the many easy
+    ones come out sharp as well. Not a likelihood: a VAE needs ``mse`` or ``bce``.
+    """
+
+    floor: float = 1e-5  # an error below this (50 dB on [0, 1] data) stops pulling
+    name = "psnr"
+
+    def loss(self, logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        error = (self.output(logits) - x).square().flatten(1).mean(dim=1)
+        return torch.log(error + self.floor).mean()

@@ -92,6 +92,12 @@ BOTTLENECK = Param(
 _NETWORK = tuple(p for p in NETWORK if p.name != "image_shape")
 
 
+# Image widths where a network's own default suits flat rows: emoji, 64 x 64 RGB,
+# latent 128, 300 s on 2 cores, held-out PSNR: conv (32, 64) 26.3 dB, (48, 96) 26.6,
+# (64, 128) 26.0 (too slow to train enough epochs).
+_WIDTHS = {"conv": (48, 96)}
+
+
 @register_estimator
 class ImageAutoencoder(Autoencoder):
     """Autoencoder for images given as files, PIL images or arrays.
@@ -102,9 +108,10 @@ class ImageAutoencoder(Autoencoder):
     is decoded to 8 bits (16-bit grey scaled, palettes and CMYK made RGB), given the
     model's channels (transparent pixels laid on ``background``) and brought to
     ``image_size`` by ``resize``; the network reads pixels in [0, 1]: ``"conv"`` (two
-    stride-2 convolutions and a dense code, the best measured at a few minutes on a
-    CPU) or ``"resconv"`` (residual blocks with GroupNorm and SiLU, depth from the image
-    size, and the option of a spatial code, ``latent_shape``). ``transform``
+    stride-2 convolutions of 48 and 96 channels and a dense code, the best measured at
+    a few minutes on a CPU) or ``"resconv"`` (residual blocks with GroupNorm and SiLU,
+    depth from the image size, and the option of a spatial code, ``latent_shape``).
+    ``transform``
     gives ``(n, latent_dim)`` codes and ``inverse_transform`` uint8 images
     ``(n, H, W, C)``. Every setting of the family applies: ``noise``, ``sparsity``,
     ``contractive``, and ``bottleneck="gaussian"`` for a VAE that can ``sample``.
@@ -208,6 +215,8 @@ class ImageAutoencoder(Autoencoder):
 
     def _network_config(self) -> dict[str, Any]:
         config = super()._network_config()
+        if self.hidden_dims is None and self.architecture in _WIDTHS:
+            config["hidden_dims"] = _WIDTHS[self.architecture]
         if self.latent_shape is not None:
             config["latent_shape"] = tuple(int(s) for s in self.latent_shape)
         return config
@@ -221,8 +230,10 @@ class ImageAutoencoder(Autoencoder):
         return [PriorKL(self.beta, self.kl_warmup, self.free_bits), *own] if self.has_prior else own
 
     def _resolve_loss(self) -> str:
-        if self.loss == "auto" and self.has_prior:
-            return "bce"  # a Bernoulli likelihood for pixels in [0, 1], as a VAE's
+        if self.loss == "auto":
+            # A VAE needs a likelihood: Bernoulli for pixels in [0, 1]. Otherwise each
+            # image's log error (emoji, 300 s: held-out PSNR 26.3 dB, MSE 25.4 dB).
+            return "bce" if self.has_prior else "psnr"
         return super()._resolve_loss()
 
     # ------------------------------------------------------------------ inference

@@ -1,10 +1,10 @@
 """Residual convolutional encoder and decoder: the small form of a latent-diffusion VAE's.
 
-A stride-2 first convolution (for images of 32 pixels and more), then the encoder
+A stride-2 first convolution (for images of 16 pixels and more), then the encoder
 halves height and width level by level down to a bottom grid (at most 16 pixels on the
-short side, or the grid of ``latent_shape``); each level below the finest holds
-residual blocks (GroupNorm, SiLU, 3x3 convolution, twice, added
-to the input). Stride-2 convolutions go down, transposed ones come back up with the
+short side and two levels at least, or the grid of ``latent_shape``); each level below
+the finest holds residual blocks (GroupNorm, SiLU, 3x3 convolution, twice, added to
+the input). Stride-2 convolutions go down, transposed ones come back up with the
 output padding that restores odd sizes exactly. At the bottom the code is dense
 (``latent_dim`` values from a linear layer) or spatial (``latent_shape`` =
 ``(channels, h, w)`` from a 1x1 convolution), which a codec can quantise per position.
@@ -34,8 +34,9 @@ class ResConvConfig:
     latent_shape: tuple[int, int, int] | None = None  # (channels, h, w): a spatial code
     blocks: int = 1  # residual blocks per level (the finest level has none: its cost)
     # Stride of the first convolution (and the last, transposed): 2 skips residual
-    # work at full resolution, where it costs most. None: 2 for images of 32 pixels
-    # and more on the short side, else 1.
+    # work at full resolution, where it costs most. None: 2 for images of 16 pixels
+    # and more on the short side, else 1 (Fashion-MNIST, 60 s: test MSE 0.0079 with
+    # 2, 0.0112 with 1).
     stem_stride: int | None = None
     activation: str = "silu"
     # Encoder outputs per code value: 2 for a Gaussian bottleneck (mean and log-variance).
@@ -50,7 +51,7 @@ def _halve(size: int) -> int:
 def stem_stride(config: ResConvConfig) -> int:
     if config.stem_stride is not None:
         return config.stem_stride
-    return 2 if min(config.image_shape[1:]) >= 32 else 1
+    return 2 if min(config.image_shape[1:]) >= 16 else 1
 
 
 def level_sizes(config: ResConvConfig) -> list[tuple[int, int]]:
@@ -83,8 +84,8 @@ def level_sizes(config: ResConvConfig) -> list[tuple[int, int]]:
             )
         for _ in config.hidden_dims[1:]:
             sizes.append((_halve(sizes[-1][0]), _halve(sizes[-1][1])))
-    else:
-        while min(sizes[-1]) > _BOTTOM:
+    else:  # two levels at least, so that one holds residual blocks
+        while min(sizes[-1]) > _BOTTOM or (len(sizes) < 2 and min(sizes[-1]) >= 2):
             sizes.append((_halve(sizes[-1][0]), _halve(sizes[-1][1])))
     if config.hidden_dims is not None and len(config.hidden_dims) != len(sizes):
         raise ValueError(
