@@ -92,12 +92,6 @@ BOTTLENECK = Param(
 _NETWORK = tuple(p for p in NETWORK if p.name != "image_shape")
 
 
-# Image widths where a network's own default suits flat rows: emoji, 64 x 64 RGB,
-# latent 128, 300 s on 2 cores, held-out PSNR: conv (32, 64) 26.3 dB, (48, 96) 26.6,
-# (64, 128) 26.0 (too slow to train enough epochs).
-_WIDTHS = {"conv": (48, 96)}
-
-
 @register_estimator
 class ImageAutoencoder(Autoencoder):
     """Autoencoder for images given as files, PIL images or arrays.
@@ -108,8 +102,8 @@ class ImageAutoencoder(Autoencoder):
     is decoded to 8 bits (16-bit grey scaled, palettes and CMYK made RGB), given the
     model's channels (transparent pixels laid on ``background``) and brought to
     ``image_size`` by ``resize``; the network reads pixels in [0, 1]: ``"conv"`` (two
-    stride-2 convolutions of 48 and 96 channels and a dense code, the best measured at
-    a few minutes on a CPU) or ``"resconv"`` (residual blocks with GroupNorm and SiLU,
+    stride-2 convolutions and a dense code, the best measured at a few minutes on a
+    CPU) or ``"resconv"`` (residual blocks with GroupNorm and SiLU,
     depth from the image size, and the option of a spatial code, ``latent_shape``).
     ``transform``
     gives ``(n, latent_dim)`` codes and ``inverse_transform`` uint8 images
@@ -215,8 +209,6 @@ class ImageAutoencoder(Autoencoder):
 
     def _network_config(self) -> dict[str, Any]:
         config = super()._network_config()
-        if self.hidden_dims is None and self.architecture in _WIDTHS:
-            config["hidden_dims"] = _WIDTHS[self.architecture]
         if self.latent_shape is not None:
             config["latent_shape"] = tuple(int(s) for s in self.latent_shape)
         return config
