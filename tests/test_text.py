@@ -36,6 +36,17 @@ def test_memorised_corpus_round_trips(fitted):
     assert exact_match(CORPUS, rebuilt) == 1.0
 
 
+def test_slots_decoder_round_trips_greedy_and_beam_and_through_a_file(tmp_path):
+    model = TextAutoencoder(slots=4, **FIT).fit(CORPUS * 4)
+    assert model.network_.config.slots == 4
+    assert model.reconstruct(CORPUS) == CORPUS
+    model.set_params(beam_size=3)
+    assert model.reconstruct(CORPUS) == CORPUS
+    model.save(tmp_path / "slots.aek")
+    np.testing.assert_array_equal(load(tmp_path / "slots.aek").transform(CORPUS),
+                                  model.transform(CORPUS))  # fmt: skip
+
+
 def test_score_samples_is_higher_for_known_texts(fitted):
     known = fitted.score_samples(CORPUS[:3])
     unknown = fitted.score_samples(["zebra quantum harmonica", "xq vv kk", "purple"])
@@ -190,5 +201,10 @@ def test_synthetic_texts_reuse_the_words_and_lengths_of_the_corpus():
     words = {w for t in CORPUS for w in t.split()}
     assert all(set(t.split()) <= words for t in extra)
     assert {len(t.split()) for t in extra} <= {len(t.split()) for t in CORPUS}
+    pseudo = synthetic_texts(CORPUS, 30, np.random.RandomState(0), pseudo=1.0)
+    letters = set("".join(CORPUS).replace(" ", ""))
+    made = [w for t in pseudo for w in t.split()]
+    assert all(set(w) <= letters for w in made) and not set(made) <= words
+    assert {len(w) for w in made} <= {len(w) for w in words}
     model = TextAutoencoder(**{**FIT, "epochs": 2, "synthetic": 20}).fit(CORPUS)
     assert model.transform(CORPUS).shape == (len(CORPUS), 8)

@@ -27,6 +27,9 @@ class SequenceConfig:
     embedding_dim: int = 128  # token embedding, shared by encoder and decoder
     hidden_dim: int = 512  # GRU state of the decoder
     encoder_dim: int | None = None  # each encoder direction; None: hidden_dim (old files)
+    # Vectors made from the code that the decoder's output attends to at every step, so
+    # each position can fetch its part of a long text; 0: none (the plain decoder).
+    slots: int = 0
     # Encoder outputs per code unit: 2 for a Gaussian bottleneck (mean and log-variance).
     code_params: int = 1
 
@@ -46,7 +49,9 @@ class SequenceAutoencoder(nn.Module):
         self.to_code = nn.Linear(2 * width, c.latent_dim * c.code_params)
         self.from_code = nn.Linear(c.latent_dim, c.hidden_dim)
         self.decoder = nn.GRU(c.embedding_dim + c.latent_dim, c.hidden_dim, batch_first=True)
-        self.output = nn.Linear(c.hidden_dim, c.vocab_size)
+        if c.slots:
+            self.to_slots = nn.Linear(c.latent_dim, c.slots * c.hidden_dim)
+        self.output = nn.Linear(c.hidden_dim * (2 if c.slots else 1), c.vocab_size)
 
     def encode(self, tokens: torch.Tensor) -> torch.Tensor:
         lengths = (tokens != PAD).sum(dim=1).clamp(min=1).cpu()
@@ -63,10 +68,19 @@ class SequenceAutoencoder(nn.Module):
         emb = self.embedding(previous)
         return torch.cat([emb, code.unsqueeze(1).expand(-1, emb.shape[1], -1)], dim=2)
 
+    def _logits(self, code: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        """Next-token logits from the decoder's states ``out`` (n, T, hidden); with
+        slots, each state next to its attention read of the code's slots (Luong)."""
+        if not self.config.slots:
+            return self.output(out)
+        slots = self.to_slots(code).view(len(code), self.config.slots, -1)
+        weights = torch.softmax(out @ slots.transpose(1, 2) / out.shape[-1] ** 0.5, dim=-1)
+        return self.output(torch.cat([out, weights @ slots], dim=-1))
+
     def decode(self, code: torch.Tensor, previous: torch.Tensor) -> torch.Tensor:
         """Logits of each next token given the ``previous`` ones (BOS first): teacher forcing."""
         out, _ = self.decoder(self._step_inputs(code, previous), self._start(code))
-        return self.output(out)
+        return self._logits(code, out)
 
     @torch.no_grad()
     def generate(self, code: torch.Tensor, max_length: int, beam_size: int = 1) -> torch.Tensor:
@@ -80,7 +94,7 @@ class SequenceAutoencoder(nn.Module):
         steps = []
         for _ in range(max_length + 1):
             out, state = self.decoder(self._step_inputs(code, previous), state)
-            previous = self.output(out).argmax(dim=2)
+            previous = self._logits(code, out).argmax(dim=2)
             previous = previous.masked_fill(done.unsqueeze(1), PAD)
             steps.append(previous)
             done |= previous.squeeze(1) == EOS
@@ -98,7 +112,7 @@ class SequenceAutoencoder(nn.Module):
             for score, tokens, state in beams:
                 previous = torch.tensor([[tokens[-1]]], device=code.device)
                 out, new_state = self.decoder(self._step_inputs(code, previous), state)
-                logp = torch.log_softmax(self.output(out)[0, 0], dim=0)
+                logp = torch.log_softmax(self._logits(code, out)[0, 0], dim=0)
                 top = torch.topk(logp, beam_size)
                 for lp, tok in zip(top.values.tolist(), top.indices.tolist(), strict=True):
                     candidates.append((score + lp, [*tokens, tok], new_state))

@@ -42,6 +42,10 @@ TEXT = (
     positive_int("embedding_dim", 128, "int", "Width of the token embeddings."),
     positive_int("hidden_dim", 256, "int", "Width of the decoder's GRU state; each direction "
                  "of the encoder has half."),
+    Param("slots", 0, [Interval(Integral, 0, None, closed="left")], "int",
+          "Vectors made from the code that the decoder attends to at every step (0: "
+          "none), so each position of a long text can read its own part of the code.",
+          {"type": int, "help": "code slots the decoder attends to"}, int),
     Param("variational", False, ["boolean"], "bool", "A text VAE: Gaussian code with a KL "
           "term to the prior, ramped up over kl_warmup of the run; combine with word_dropout "
           "so the decoder relies on the code.",
@@ -59,6 +63,12 @@ TEXT = (
           "which is what new texts need (NPS Chat, 7,142 posts, 300 s: held-out exact match "
           "0.56 with 21k, 0.60 with 57k, 0.64 with 114k). 0 turns it off; a large corpus "
           "needs none.", {"type": int, "help": "extra random-word training texts"}, int),
+    Param("pseudo_words", 0.0, [Interval(Real, 0, 1, closed="both")], "float in [0, 1]",
+          "Share of the synthetic texts' words that are pseudo-words (random letters, drawn "
+          "by their frequency in the corpus): they teach spelling through the code, which "
+          "words the corpus never had need.",
+          {"type": float, "help": "share of synthetic words made of random letters"},
+          float),
     positive_int("beam_size", 1, "int", "Decoding: 1 is greedy, more is beam search (slower, "
                  "sometimes better)."),
 )  # fmt: skip
@@ -144,7 +154,7 @@ class TextAutoencoder(NeuralEstimator):
     def _training_rows(self, train_x: _Texts, rng: np.random.RandomState) -> torch.Tensor:
         if self.synthetic == 0:  # validation stays real texts only
             return train_x.tokens
-        extra = synthetic_texts(train_x.texts, self.synthetic, rng)
+        extra = synthetic_texts(train_x.texts, self.synthetic, rng, self.pseudo_words)
         return torch.cat([train_x.tokens, self._tokens(extra, warn=False)])
 
     def _build_network(self) -> torch.nn.Module:
@@ -155,6 +165,7 @@ class TextAutoencoder(NeuralEstimator):
             embedding_dim=self.embedding_dim,
             hidden_dim=self.hidden_dim,
             encoder_dim=max(1, self.hidden_dim // 2),
+            slots=self.slots,
             code_params=BOTTLENECKS[self._bottleneck()].code_params,
         )
 
@@ -243,17 +254,27 @@ class TextAutoencoder(NeuralEstimator):
         self.n_features_in_ = 1
 
 
-def synthetic_texts(texts: list[str], n: int, rng: np.random.RandomState) -> list[str]:
+def synthetic_texts(
+    texts: list[str], n: int, rng: np.random.RandomState, pseudo: float = 0.0
+) -> list[str]:
     """``n`` texts of words drawn at random from ``texts`` (by frequency), each as
-    long, in words, as a randomly drawn one of ``texts``."""
+    long, in words, as a randomly drawn one of ``texts``; with ``pseudo``, that share
+    of the words replaced by pseudo-words: letters drawn by their frequency in
+    ``texts``, as long as a randomly drawn word."""
     words = [w for text in texts for w in text.split()]
     if not words:
         return []
     lengths = np.array([len(text.split()) for text in texts])
     sizes = lengths[rng.randint(len(lengths), size=n)]
-    picks = rng.randint(len(words), size=int(sizes.sum()))
+    picked = [words[i] for i in rng.randint(len(words), size=int(sizes.sum()))]
+    if pseudo > 0:
+        letters = np.array(list("".join(words)))
+        word_lengths = np.array([len(w) for w in words])
+        for k in np.flatnonzero(rng.random_sample(len(picked)) < pseudo):
+            size = word_lengths[rng.randint(len(words))]
+            picked[k] = "".join(letters[rng.randint(len(letters), size=size)])
     bounds = np.cumsum(sizes)[:-1]
-    return [" ".join(words[i] for i in part) for part in np.split(picks, bounds)]
+    return [" ".join(part) for part in np.split(np.array(picked, dtype=object), bounds)]
 
 
 def check_texts(X: Any) -> list[str]:
