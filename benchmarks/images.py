@@ -12,9 +12,10 @@ over their reconstructions (by the first model listed).
 Part 2, Fashion-MNIST (``--fashion``): the IDX images written out as a PNG folder;
 ``ImageAutoencoder(latent_dim=32, max_time=60)`` on it (the default, ``loss="mse"``
 and resconv) against ``Autoencoder`` (dense and conv) on the IDX arrays under the same
-budget, by test MSE and mean per-image PSNR. Targets: test MSE within 5 % of the dense Autoencoder's (the
-same loss, ``loss="mse"``: the PNG folder loses nothing against the arrays), and at
-least as good as today's conv network (``Autoencoder(architecture="conv")``).
+budget, by test MSE and mean per-image PSNR. Targets: test MSE within 5 % of the dense
+Autoencoder's (the same loss, ``loss="mse"``: the PNG folder loses nothing against the
+arrays), and at least as good as today's conv network (``Autoencoder(architecture=
+"conv")``).
 
     python benchmarks/images.py [--max-time 300] [--models default,mse,resconv,today]
         [--fashion | --fashion-only] [--out images-bench] [--device cpu|cuda]

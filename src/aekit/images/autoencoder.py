@@ -224,7 +224,8 @@ class ImageAutoencoder(Autoencoder):
     def _resolve_loss(self) -> str:
         if self.loss == "auto":
             # A VAE needs a likelihood: Bernoulli for pixels in [0, 1]. Otherwise each
-            # image's log error (emoji, 300 s: held-out PSNR 26.3 dB, MSE 25.4 dB).
+            # image's log error: emoji, 300 s, held-out PSNR 26.3 dB against 25.0-25.4
+            # with "mse"; Fashion-MNIST, 60 s: test MSE 3 % higher, mean PSNR higher.
             return "bce" if self.has_prior else "psnr"
         return super()._resolve_loss()
 
