@@ -103,11 +103,11 @@ class ImageAutoencoder(Autoencoder):
     model's channels (transparent pixels laid on ``background``) and brought to
     ``image_size`` by ``resize``; the network reads pixels in [0, 1]: ``"conv"`` (two
     stride-2 convolutions and a dense code, the best measured at a few minutes on a
-    CPU) or ``"resconv"`` (residual blocks with GroupNorm and SiLU,
-    depth from the image size, and the option of a spatial code, ``latent_shape``).
-    ``transform``
-    gives ``(n, latent_dim)`` codes and ``inverse_transform`` uint8 images
-    ``(n, H, W, C)``. Every setting of the family applies: ``noise``, ``sparsity``,
+    CPU) or ``"resconv"`` (residual blocks with GroupNorm and SiLU, depth from the
+    image size, and the option of a spatial code, ``latent_shape``). The loss is each
+    image's log squared error (``loss="psnr"``) unless a VAE is asked for.
+    ``transform`` gives ``(n, latent_dim)`` codes and ``inverse_transform`` uint8
+    images ``(n, H, W, C)``. Every setting of the family applies: ``noise``, ``sparsity``,
     ``contractive``, and ``bottleneck="gaussian"`` for a VAE that can ``sample``.
 
     Parameters
