@@ -105,11 +105,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     chipotle = "really need chipotle today"
     back = model.reconstruct([chipotle])[0]
     print(f"  {chipotle!r:45} -> {back!r}")
+    seven = [i for i, t in enumerate(texts) if len(t.split()) >= 7]
     print("ten held-out posts of 7+ words:")
-    for i in [i for i, t in enumerate(texts) if len(t.split()) >= 7][:10]:
+    for i in seven[:10]:
         print(f"  {texts[i]!r:60} -> {rebuilt[i]!r}")
     overall = metrics["all"]
-    seven = [i for i, t in enumerate(texts) if len(t.split()) >= 7]
     long_exact = aekit.exact_match([texts[i] for i in seven], [rebuilt[i] for i in seven])
     targets = {
         "tweet back exactly": aekit.exact_match([chipotle], [back]) == 1.0,
