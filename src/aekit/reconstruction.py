@@ -95,5 +95,4 @@ class LogMSE(MSE):
     name = "psnr"
 
     def loss(self, logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        error = (self.output(logits) - x).square().flatten(1).mean(dim=1)
-        return torch.log(error + self.floor).mean()
+        return torch.log(self.error(logits, x) + self.floor).mean()
