@@ -68,19 +68,24 @@ class SequenceAutoencoder(nn.Module):
         emb = self.embedding(previous)
         return torch.cat([emb, code.unsqueeze(1).expand(-1, emb.shape[1], -1)], dim=2)
 
-    def _logits(self, code: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
-        """Next-token logits from the decoder's states ``out`` (n, T, hidden); with
-        slots, each state next to its attention read of the code's slots (Luong)."""
+    def _slots(self, code: torch.Tensor) -> torch.Tensor | None:
+        """The code's slots (n, slots, hidden), made once per decoding; None without."""
         if not self.config.slots:
+            return None
+        return self.to_slots(code).view(len(code), self.config.slots, -1)
+
+    def _logits(self, out: torch.Tensor, slots: torch.Tensor | None) -> torch.Tensor:
+        """Next-token logits from the decoder's states ``out`` (n, T, hidden); with
+        slots, each state next to its attention read of them (Luong)."""
+        if slots is None:
             return self.output(out)
-        slots = self.to_slots(code).view(len(code), self.config.slots, -1)
         weights = torch.softmax(out @ slots.transpose(1, 2) / out.shape[-1] ** 0.5, dim=-1)
         return self.output(torch.cat([out, weights @ slots], dim=-1))
 
     def decode(self, code: torch.Tensor, previous: torch.Tensor) -> torch.Tensor:
         """Logits of each next token given the ``previous`` ones (BOS first): teacher forcing."""
         out, _ = self.decoder(self._step_inputs(code, previous), self._start(code))
-        return self._logits(code, out)
+        return self._logits(out, self._slots(code))
 
     @torch.no_grad()
     def generate(self, code: torch.Tensor, max_length: int, beam_size: int = 1) -> torch.Tensor:
@@ -88,13 +93,13 @@ class SequenceAutoencoder(nn.Module):
         if beam_size > 1:
             return torch.stack([self._beam(c, max_length, beam_size) for c in code])
         n = len(code)
-        state = self._start(code)
+        state, slots = self._start(code), self._slots(code)
         previous = torch.full((n, 1), BOS, dtype=torch.long, device=code.device)
         done = torch.zeros(n, dtype=torch.bool, device=code.device)
         steps = []
         for _ in range(max_length + 1):
             out, state = self.decoder(self._step_inputs(code, previous), state)
-            previous = self._logits(code, out).argmax(dim=2)
+            previous = self._logits(out, slots).argmax(dim=2)
             previous = previous.masked_fill(done.unsqueeze(1), PAD)
             steps.append(previous)
             done |= previous.squeeze(1) == EOS
@@ -105,6 +110,7 @@ class SequenceAutoencoder(nn.Module):
     def _beam(self, code: torch.Tensor, max_length: int, beam_size: int) -> torch.Tensor:
         """Beam search for one code (latent_dim,): the best finished sequence by log-prob."""
         code = code.unsqueeze(0)
+        slots = self._slots(code)
         beams = [(0.0, [BOS], self._start(code))]
         finished: list[tuple[float, list[int]]] = []
         for _ in range(max_length + 1):
@@ -112,7 +118,7 @@ class SequenceAutoencoder(nn.Module):
             for score, tokens, state in beams:
                 previous = torch.tensor([[tokens[-1]]], device=code.device)
                 out, new_state = self.decoder(self._step_inputs(code, previous), state)
-                logp = torch.log_softmax(self._logits(code, out)[0, 0], dim=0)
+                logp = torch.log_softmax(self._logits(out, slots)[0, 0], dim=0)
                 top = torch.topk(logp, beam_size)
                 for lp, tok in zip(top.values.tolist(), top.indices.tolist(), strict=True):
                     candidates.append((score + lp, [*tokens, tok], new_state))
