@@ -16,6 +16,11 @@ CONFIGS = {
     "resconv": dict(image_shape=(3, 11, 6), latent_dim=3, hidden_dims=(4, 8)),
     "gru": dict(vocab_size=11, latent_dim=3, embedding_dim=4, hidden_dim=6),
 }
+# A network around another, with a learned density of its code (bottleneck="quantized").
+# (n_features is the inner network's; build_network leaves out what a config lacks.)
+CONFIGS["entropy-coded"] = dict(
+    network="dense", network_config=CONFIGS["dense"], channels=3, n_features=13
+)
 SEQUENCE = {"gru"}  # token ids in, next-token logits out: their own contract below
 ROWS = sorted(set(CONFIGS) - SEQUENCE)
 # Settings with no hidden layer, where the zero code decodes to the output bias alone.
@@ -36,8 +41,11 @@ def test_network_contract(name):
     assert z.shape == (5, 3)
     assert net.decode(z).shape == x.shape
     assert torch.equal(net(x), net.decode(net.encode(x)))
-    # Gradients reach every parameter.
-    net(x).pow(2).mean().backward()
+    # Gradients reach every parameter (a code density's through the code's bits).
+    loss = net(x).pow(2).mean()
+    if hasattr(net, "bits"):
+        loss = loss + net.bits(z).mean()
+    loss.backward()
     assert all(p.grad is not None for p in net.parameters())
     # The output bias starts the decoder at a given mean output: with no hidden layer
     # the zero code decodes to it exactly (per channel, for a conv network's stages).

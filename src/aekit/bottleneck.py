@@ -3,7 +3,10 @@
 ``Deterministic``: z = h (the standard autoencoder). ``SigmoidCode``: z = sigmoid(h),
 units in (0, 1) for the KL sparsity target. ``Gaussian``: h holds a posterior mean
 and log-variance per unit; training draws z by the reparameterisation trick and the
-code ``transform`` returns is the mean (the variational autoencoder).
+code ``transform`` returns is the mean (the variational autoencoder). ``Quantized``:
+z = round(h), integers an entropy coder can write; training adds uniform noise in
+(-1/2, 1/2) instead, which keeps gradients and costs what rounding costs on average
+(Ballé et al. 2017), and the rate penalty prices z under a learned density.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import torch
 
 _LOGVAR_RANGE = (-20.0, 10.0)  # keeps exp(logvar) finite early in training
+_CODE_LIMIT = 2.0**20  # quantised values stay well inside int32 and float32's integers
 
 
 class Deterministic:
@@ -21,6 +25,12 @@ class Deterministic:
     def code(self, h: torch.Tensor, latent_dim: int) -> torch.Tensor:
         """What ``transform`` returns."""
         return h[:, :latent_dim]
+
+    def training_code(
+        self, h: torch.Tensor, latent_dim: int, generator: torch.Generator | None
+    ) -> torch.Tensor:
+        """The code the decoder and the penalties see while training."""
+        return self.code(h, latent_dim)
 
 
 class SigmoidCode(Deterministic):
@@ -49,4 +59,18 @@ class Gaussian(Deterministic):
         return mu + torch.exp(0.5 * logvar) * eps, mu, logvar
 
 
-BOTTLENECKS = {cls.name: cls for cls in (Deterministic, SigmoidCode, Gaussian)}
+class Quantized(Deterministic):
+    name = "quantized"
+    linear = False
+
+    def code(self, h: torch.Tensor, latent_dim: int) -> torch.Tensor:
+        return torch.round(h).clamp(-_CODE_LIMIT, _CODE_LIMIT)
+
+    def training_code(
+        self, h: torch.Tensor, latent_dim: int, generator: torch.Generator | None
+    ) -> torch.Tensor:
+        noise = torch.rand(h.shape, generator=generator, device=h.device, dtype=h.dtype)
+        return h + (noise - 0.5)
+
+
+BOTTLENECKS = {cls.name: cls for cls in (Deterministic, SigmoidCode, Gaussian, Quantized)}

@@ -95,6 +95,14 @@ class Modality:
         """Decode the codes in ``codes_source`` and write them to ``output``; the line to print."""
         raise NotImplementedError
 
+    def compress(self, model: Any, source: str, out: Path, skip_bad: bool = False) -> str:
+        """``aekit compress``: DATA as one stream of bytes into ``out``; the line to print."""
+        raise UsageError(_NO_CODEC)
+
+    def decompress(self, model: Any, stream: str, output: str, force: bool) -> str:
+        """``aekit decompress``: the stream's data written to ``output``; the line to print."""
+        raise UsageError(_NO_CODEC)
+
     def sample(self, model: Any, draw: Any, output: str, force: bool) -> str:
         """``aekit sample``: ``draw()`` (the samples) written to ``output``; the line to print."""
         raise NotImplementedError
@@ -157,6 +165,12 @@ class Modality:
             f"{type(estimator).__name__} needs {self.front_end} front end, which ONNX files "
             "do not hold."
         )
+
+
+_NO_CODEC = (
+    "this model is not a codec: compress and decompress take an ImageAutoencoder trained "
+    "with --bottleneck quantized (aekit train images/ --model image --bottleneck quantized)."
+)
 
 
 def read_each(files: list[Any], read: Any, what: str, skip_bad: bool) -> list[Any]:

@@ -70,7 +70,10 @@ class Objective:
             h, contraction = network.encode_with_contraction(x_in, self.latent_dim)
         else:
             h = network.encode(x_in)
-        state = Pass(network, x_in, self.code(h), lambda xb: self.encode(network, xb),
+        code = self.code(h)
+        if training:
+            code = self.bottleneck.training_code(h, self.latent_dim, self.generator)
+        state = Pass(network, x_in, code, lambda xb: self.encode(network, xb),
                      progress, training, contraction)  # fmt: skip
         decode = self.reconstruction.logits
         if isinstance(self.bottleneck, Gaussian):

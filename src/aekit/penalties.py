@@ -2,7 +2,8 @@
 
 A penalty is called with the batch's :class:`Pass` (what the pipeline made of it)
 and returns a scalar. :class:`PriorKL` is the variational one (its warm-up and free
-bits act on the per-unit KL); :class:`Contractive` may use a closed form that the
+bits act on the per-unit KL); :class:`Rate` prices a quantised code in bits;
+:class:`Contractive` may use a closed form that the
 network offers itself (see :mod:`aekit.networks.registry`).
 """
 
@@ -23,7 +24,7 @@ class Pass:
 
     network: nn.Module
     x_in: torch.Tensor  # the (corrupted) input
-    code: torch.Tensor  # z as transform gives it (a VAE's posterior mean)
+    code: torch.Tensor  # z: transform's (a VAE's posterior mean); noisy training a quantised one
     encode: Callable[[torch.Tensor], torch.Tensor]  # x -> code, for autograd Jacobians
     progress: float  # 0 -> 1 over the run
     training: bool
@@ -112,3 +113,15 @@ class PriorKL:
             return self.beta * kl.sum(dim=1).mean()
         warm = min(1.0, p.progress / self.warmup) if self.warmup > 0 else 1.0
         return self.beta * warm * kl.mean(dim=0).clamp(min=self.free_bits).sum()
+
+
+@dataclass
+class Rate:
+    """Compression: ``weight * bits per pixel`` of the code under the network's learned
+    density (``network.bits``, see :mod:`aekit.networks.entropy`)."""
+
+    weight: float
+    pixels: int  # per sample, to turn bits per sample into bits per pixel
+
+    def __call__(self, p: Pass) -> torch.Tensor:
+        return self.weight * p.network.bits(p.code).mean() / self.pixels

@@ -9,7 +9,9 @@ from ..modality import models, plugins
 from ..version import __version__
 from .train import add_train_flags, cmd_train
 from .verbs import (
+    cmd_compress,
     cmd_decode,
+    cmd_decompress,
     cmd_demo,
     cmd_encode,
     cmd_evaluate,
@@ -45,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _skip_bad(p: Any) -> None:
     p.add_argument(
-        "--skip-bad", action="store_true", help="audio: skip unreadable files, count them"
+        "--skip-bad", action="store_true", help="audio, images: skip unreadable files, count them"
     )
 
 
@@ -114,6 +116,19 @@ def _add_model_verbs(add: Any) -> None:
         required=True,
         help="output file (.npy or .csv; .txt for text; a folder of WAVs for audio)",
     )
+    p.add_argument("--force", action="store_true")
+
+    p = add("compress", cmd_compress, "write the images of DATA as bytes with a codec MODEL")
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("data", metavar="DATA", help="an image file or a folder of them")
+    _skip_bad(p)
+    p.add_argument("-o", "--output", required=True, help="the stream (.aekz)")
+    p.add_argument("--force", action="store_true")
+
+    p = add("decompress", cmd_decompress, "write the images of a STREAM that MODEL compressed")
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("stream", metavar="STREAM", help="a .aekz file from aekit compress")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the PNGs")
     p.add_argument("--force", action="store_true")
 
     p = add("evaluate", cmd_evaluate, "reconstruction error of MODEL on DATA")

@@ -27,6 +27,17 @@ def cmd_decode(args: argparse.Namespace) -> None:
     print(plugin.decode(model, args.codes, args.output, args.force))
 
 
+def cmd_compress(args: argparse.Namespace) -> None:
+    out = check_output(args.output, args.force, (".aekz",))
+    model, plugin = _load_model(args.model)
+    print(plugin.compress(model, args.data, out, args.skip_bad))
+
+
+def cmd_decompress(args: argparse.Namespace) -> None:
+    model, plugin = _load_model(args.model)
+    print(plugin.decompress(model, args.stream, args.output, args.force))
+
+
 def cmd_evaluate(args: argparse.Namespace) -> None:
     model, plugin = _load_model(args.model)
     data = plugin.read(args.data, column=args.column, skip_bad=args.skip_bad)

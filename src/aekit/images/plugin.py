@@ -67,12 +67,28 @@ class Images(Arrays):
 
         with about(codes_source):
             images = model.inverse_transform(read_data(codes_source))
-        order = Path(codes_source).with_suffix(".txt")
-        names = order.read_text().splitlines() if order.is_file() else []
-        stems = [Path(n).stem for n in names] if len(names) == len(images) else []
-        if len(set(stems)) != len(stems):
-            stems = []  # the same name in two sub-folders: numbered instead
-        return write_images(output, force, images, stems)
+        return write_images(output, force, images, _stems(codes_source, len(images)))
+
+    def compress(self, model: Any, source: str, out: Path, skip_bad: bool = False) -> str:
+        images = self.read(source, skip_bad=skip_bad)
+        with about(source):
+            stream = model.compress(images)
+            pixels = model.pixels(images)
+        write_atomic(out, stream)
+        beside = self._beside_codes(images, out)
+        n, h, w = pixels.shape[:3]
+        png = sum(len(png_bytes(p)) for p in pixels)
+        return (f"wrote {n} images in {len(stream)} bytes to {out}{beside}: "
+                f"{8 * len(stream) / (n * h * w):.3f} bits per pixel, {png / len(stream):.1f} "
+                f"times smaller than PNG ({png} bytes, one file per {h}x{w} image)")  # fmt: skip
+
+    def decompress(self, model: Any, stream: str, output: str, force: bool) -> str:
+        path = Path(stream)
+        if not path.is_file():
+            raise UsageError(f"{stream}: no such file.")
+        with about(stream):
+            images = model.decompress(path.read_bytes())
+        return write_images(output, force, images, _stems(stream, len(images)))
 
     def sample(self, model: Any, draw: Any, output: str, force: bool) -> str:
         out = check_output(output, force, (".png",))
@@ -94,6 +110,9 @@ class Images(Arrays):
         }
         if model.has_prior:
             metrics["elbo"] = model.score(original)
+        if model.bottleneck == "quantized":
+            n, h, w = original.shape[:3]
+            metrics["bits_per_pixel"] = 8 * len(model.compress(original)) / (n * h * w)
         return metrics
 
     # ------------------------------------------------------------ info, report
@@ -116,6 +135,16 @@ class Images(Arrays):
         from .report import report_parts
 
         return report_parts(estimator, images, labels)
+
+
+def _stems(source: str, n: int) -> list[str]:
+    """The names of the ``n`` source files that the list beside ``source`` (same name,
+    .txt) gives, for the decoded images; none (numbered files) without one, or when two
+    share a name."""
+    order = Path(source).with_suffix(".txt")
+    names = order.read_text().splitlines() if order.is_file() else []
+    stems = [Path(n).stem for n in names] if len(names) == n else []
+    return stems if len(set(stems)) == len(stems) else []
 
 
 def _decoded(path: str) -> Any:

@@ -5,7 +5,7 @@ sequence-to-sequence network for token ids); see :mod:`aekit.networks.registry` 
 the contract every network, built-in or the user's own, follows.
 """
 
-from . import conv, dense, resconv, sequence  # noqa: F401  (importing them registers them)
+from . import conv, dense, entropy, resconv, sequence  # noqa: F401  (importing them registers them)
 from .layers import ACTIVATIONS
 from .registry import (
     NETWORKS,

@@ -1,0 +1,189 @@
+"""Compression with real bits: the quantised bottleneck, its learned density, the
+stream, the command line, and the rate-distortion figures (JPEG, WebP, BD-rate)."""
+
+import io
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import aekit
+from aekit.bitstream import StreamError, pack, unpack
+from aekit.cli import main
+from aekit.images.rate_distortion import Point, _sheets, _unsheet, bd_rate, jpeg_curve
+from aekit.networks.entropy import FactorizedDensity
+
+pytest.importorskip("constriction")
+
+CODEC = dict(bottleneck="quantized", latent_dim=8, hidden_dims=(4, 8), epochs=30,
+             batch_size=16, random_state=0, device="cpu")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def shapes() -> np.ndarray:
+    """64 grey 12 x 12 pictures: a bright square of random place and size on black."""
+    rng = np.random.default_rng(0)
+    out = np.zeros((64, 12, 12, 1), dtype=np.uint8)
+    for image in out:
+        y, x, s = rng.integers(0, 6), rng.integers(0, 6), rng.integers(3, 7)
+        image[y : y + s, x : x + s] = rng.integers(120, 256)
+    return out
+
+
+@pytest.fixture(scope="module")
+def codec(shapes) -> aekit.ImageAutoencoder:
+    return aekit.ImageAutoencoder(**CODEC).fit(shapes)
+
+
+# ---------------------------------------------------------------- the stream
+def test_decompress_gives_back_the_decoder_output_on_the_rounded_code(codec, shapes):
+    stream = codec.compress(shapes)
+    assert isinstance(stream, bytes)
+    codes = codec.transform(shapes)
+    assert np.array_equal(codes, np.rint(codes)) and len(np.unique(codes)) > 3  # integers
+    images = codec.decompress(stream)
+    assert images.dtype == np.uint8 and images.shape == shapes.shape
+    assert np.array_equal(images, codec.inverse_transform(codes))
+
+
+def test_the_stream_costs_what_the_learned_density_says(codec, shapes):
+    # The range coder's bytes against -sum log2 P(code) under the model's own density:
+    # only the header, the CRC and the coder's last word on top.
+    codes = torch.from_numpy(codec.transform(shapes).astype(np.float32))
+    with torch.no_grad():
+        bits = float(codec.network_.bits(codes).sum())
+    stream = codec.compress(shapes)
+    assert bits / 8 <= len(stream) <= bits / 8 * 1.02 + 29 + 4 + 8
+
+
+def test_a_larger_rate_weight_gives_fewer_bits(shapes):
+    sizes = []
+    for weight in (0.0, 1.0):
+        model = aekit.ImageAutoencoder(**CODEC, rate_weight=weight)
+        sizes.append(len(model.fit(shapes).compress(shapes)))
+    assert sizes[1] < 0.7 * sizes[0]
+
+
+def test_a_saved_codec_reads_the_streams_it_wrote(codec, shapes, tmp_path):
+    stream = codec.compress(shapes[:5])
+    codec.save(tmp_path / "codec.aek")
+    loaded = aekit.load(tmp_path / "codec.aek")
+    assert loaded.model_id() == codec.model_id()
+    assert np.array_equal(loaded.decompress(stream), codec.decompress(stream))
+
+
+def test_bad_streams_are_refused_with_the_reason(codec, shapes):
+    stream = codec.compress(shapes[:3])
+    with pytest.raises(ValueError, match="stream is truncated: 40 bytes where its header says"):
+        codec.decompress(stream[:40])
+    with pytest.raises(ValueError, match="shorter than a header"):
+        codec.decompress(stream[:10])
+    damaged = bytearray(stream)
+    damaged[31] ^= 0x10
+    with pytest.raises(ValueError, match="damaged: its CRC-32 does not match"):
+        codec.decompress(bytes(damaged))
+    with pytest.raises(ValueError, match="not an aekit compressed stream"):
+        codec.decompress(b"\x89PNG" + stream[4:])
+    other = aekit.ImageAutoencoder(**{**CODEC, "random_state": 1}).fit(shapes)
+    with pytest.raises(ValueError, match="written by another model"):
+        other.decompress(stream)
+    with pytest.raises(ValueError, match="decompress takes bytes; got str"):
+        codec.decompress("packed.aekz")
+
+
+def test_compress_needs_a_codec(shapes):
+    plain = aekit.ImageAutoencoder(latent_dim=4, epochs=1, hidden_dims=(4, 8)).fit(shapes)
+    with pytest.raises(ValueError, match="compress needs a codec: .*bottleneck='deterministic'"):
+        plain.compress(shapes)
+
+
+def test_values_outside_the_tables_are_escaped_and_come_back():
+    rng = np.random.default_rng(0)
+    codes = rng.integers(-2, 3, size=(50, 2, 3))
+    codes[3, 1, 2], codes[7, 0, 0] = 100_000, -7
+    table = np.array([0.1, 0.2, 0.4, 0.2, 0.1, 1e-3])  # -2 .. 2, then the escape
+    stream = pack(codes, [(-2, table), (-2, table)], b"\0" * 8)
+    assert np.array_equal(unpack(stream, [(-2, table), (-2, table)], b"\0" * 8, 3), codes)
+    with pytest.raises(StreamError, match="codes of 2 x 3; this model's are 2 x 4"):
+        unpack(stream, [(-2, table), (-2, table)], b"\0" * 8, 4)
+
+
+# ---------------------------------------------------------------- the density
+def test_the_density_is_a_distribution_over_the_integers():
+    torch.manual_seed(0)
+    density = FactorizedDensity(3)
+    k = torch.arange(-400, 401, dtype=torch.float32)
+    p = density.likelihood(k.expand(3, -1).unsqueeze(0))[0]
+    torch.testing.assert_close(p.sum(dim=1), torch.ones(3), atol=1e-4, rtol=0)
+    for first, probs in density.tables():
+        assert probs.sum() == pytest.approx(1.0)
+        assert first <= 0 < first + len(probs) - 1  # the table covers 0
+
+
+# ---------------------------------------------------------------- JPEG, WebP, BD-rate
+def test_bd_rate_of_a_curve_at_half_the_bits_is_minus_50_percent():
+    anchor = [Point(q, bpp, db, 0.0) for q, bpp, db in [(1, 0.5, 20), (2, 1, 24), (3, 2, 29),
+                                                        (4, 3, 31)]]  # fmt: skip
+    half = [Point(p.setting, p.bpp / 2, p.psnr, 0.0) for p in anchor]
+    assert bd_rate(anchor, half) == pytest.approx(-50.0)
+    assert bd_rate(half, anchor) == pytest.approx(100.0)
+    far = [Point(p.setting, p.bpp, p.psnr + 50, 0.0) for p in anchor]
+    with pytest.raises(ValueError, match="share no PSNR range"):
+        bd_rate(anchor, far)
+
+
+def test_jpeg_is_measured_on_sheets_of_100(shapes):
+    images = np.concatenate([shapes, shapes[:36]])  # 100: exactly one sheet
+    sheet = _sheets(images, 10)
+    assert len(sheet) == 1 and sheet[0].shape == (120, 120, 1)
+    assert np.array_equal(_unsheet(sheet, 100, 12, 12, 10), images)
+    buffer = io.BytesIO()
+    Image.fromarray(sheet[0][:, :, 0]).save(buffer, "JPEG", quality=50)
+    (point,) = jpeg_curve(images, [50])
+    assert point.bpp == pytest.approx(8 * buffer.tell() / (100 * 12 * 12))
+    decoded = np.asarray(Image.open(buffer)).astype(float) / 255
+    mse = ((decoded.reshape(10, 12, 10, 12).transpose(0, 2, 1, 3).reshape(100, 144)
+            - images.reshape(100, 144) / 255) ** 2).mean(axis=1)  # fmt: skip
+    assert point.psnr == pytest.approx(np.mean(10 * np.log10(1 / mse)))
+
+
+# ---------------------------------------------------------------- the command line
+def test_train_compress_decompress_evaluate_report(shapes, tmp_path, capsys):
+    folder = tmp_path / "shapes"
+    folder.mkdir()
+    for i, image in enumerate(shapes[:20]):
+        Image.fromarray(image[:, :, 0]).save(folder / f"s{i:02d}.png")
+    model, packed, out = tmp_path / "codec.aek", tmp_path / "packed.aekz", tmp_path / "out"
+    train = ["train", str(folder), "--model", "image", "--bottleneck", "quantized",
+             "--rate-weight", "0.01", "--latent-dim", "8", "--hidden-dims", "4", "8",
+             "--epochs", "3", "--seed", "0", "--quiet", "-o", str(model)]  # fmt: skip
+    assert main(train) == 0
+    capsys.readouterr()
+    assert main(["compress", str(model), str(folder), "-o", str(packed)]) == 0
+    line = capsys.readouterr().out
+    size = packed.stat().st_size
+    assert f"wrote 20 images in {size} bytes" in line
+    assert f"{8 * size / (20 * 144):.3f} bits per pixel" in line
+    assert "times smaller than PNG" in line
+    assert main(["decompress", str(model), str(packed), "-o", str(out)]) == 0
+    written = sorted(out.glob("*.png"))
+    assert [p.name for p in written] == [f"s{i:02d}.png" for i in range(20)]
+    codec = aekit.load(model)
+    expected = codec.reconstruct(str(folder))
+    assert np.array_equal(np.asarray(Image.open(written[4]))[..., None], expected[4])
+    capsys.readouterr()
+    assert main(["evaluate", str(model), str(folder), "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["bits_per_pixel"] == pytest.approx(8 * size / (20 * 144))
+    assert main(["report", str(model), str(folder), "-o", str(tmp_path / "r.html")]) == 0
+    assert "Rate and distortion" in (tmp_path / "r.html").read_text()
+
+
+def test_compress_with_a_model_that_is_no_codec_says_so(tmp_path, capsys):
+    model = tmp_path / "plain.aek"
+    assert main(["train", "digits", "-o", str(model), "--epochs", "1", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["compress", str(model), "digits", "-o", str(tmp_path / "p.aekz")]) != 0
+    assert "this model is not a codec" in capsys.readouterr().err
