@@ -16,7 +16,7 @@ middle codec. Both curves go into one PNG (``--out``).
 Targets: in its domain BD-rate <= -60 % against JPEG and <= -30 % against WebP;
 compress + decompress of the 10,000 test images in under 30 s on 2 cores.
 
-    python benchmarks/compression.py [--max-time 300] [--rate-weights 0.003,0.01,0.03,0.1]
+    python benchmarks/compression.py [--max-time 300] [--rate-weights 0.0005,0.001,0.002,0.004]
         [--n-train 60000] [--n-test 1000] [--params JSON] [--out compression.png]
 """
 
@@ -38,7 +38,8 @@ from aekit.images.rate_distortion import Point, bd_rate, jpeg_curve, measure, we
 
 EMOJI = Path(__file__).resolve().parents[2] / "shared" / "data" / "emoji-google-64"
 # A spatial code: 16 channels on the 7 x 7 grid of the residual network.
-CODEC = dict(architecture="resconv", latent_shape=(16, 7, 7), latent_dim=16 * 7 * 7)
+CODEC = dict(bottleneck="quantized", architecture="resconv", latent_shape=(16, 7, 7),
+             latent_dim=16 * 7 * 7)  # fmt: skip
 PCA_STEPS = (0.4, 0.2, 0.1, 0.05, 0.025)  # quantisation steps of the PCA scores
 PCA_COMPONENTS = 128
 
@@ -111,11 +112,12 @@ def plot(panels: dict[str, dict[str, list[Point]]], out: Path) -> None:
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-time", type=float, default=300.0, help="seconds per codec")
-    parser.add_argument("--rate-weights", default="0.003,0.01,0.03,0.1")
+    parser.add_argument("--rate-weights", default="0.0005,0.001,0.002,0.004")
     parser.add_argument("--n-train", type=int, default=60_000)
     parser.add_argument("--n-test", type=int, default=1_000)
     parser.add_argument("--n-timed", type=int, default=10_000, help="images compress is timed on")
     parser.add_argument("--n-emoji", type=int, default=1_000)
+    parser.add_argument("--emoji", type=Path, default=EMOJI, help="folder of the emoji PNGs")
     parser.add_argument("--params", default="{}", help="extra ImageAutoencoder params (JSON)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", type=Path, default=Path("compression.png"))
@@ -141,7 +143,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         show(name, points)
     in_bd = bd_rates(inside["aekit"], {"JPEG": inside["JPEG"], "WebP": inside["WebP"]})
 
-    emoji_files = sorted(str(p) for p in EMOJI.glob("*.png"))[: args.n_emoji]
+    emoji_files = sorted(str(p) for p in args.emoji.glob("*.png"))[: args.n_emoji]
     outside, out_bd = {}, {}
     if emoji_files:
         emoji = codecs[0].pixels(emoji_files)  # on white, grey, 28 x 28: the codec's rule
@@ -153,7 +155,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         out_bd = bd_rates(outside["aekit (fit on Fashion)"],
                           {"JPEG": outside["JPEG"], "WebP": outside["WebP"]})  # fmt: skip
     else:
-        print(f"no emoji under {EMOJI}: the outside-the-domain part is left out")
+        print(f"no emoji under {args.emoji}: the outside-the-domain part is left out")
 
     middle = codecs[len(codecs) // 2]
     start = time.perf_counter()

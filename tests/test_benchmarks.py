@@ -163,3 +163,26 @@ def test_images_benchmark_runs_on_a_tiny_budget(tmp_path, capsys):
     _fashion_mnist()
     bench.main([*argv, "--fashion-only", "--limit", "300", "--fashion-time", "1"])
     assert "ImageAutoencoder resconv, PNG folder" in capsys.readouterr().out
+
+
+def test_compression_benchmark_runs_on_a_tiny_budget(tmp_path, capsys):
+    from PIL import Image
+
+    _fashion_mnist()
+    folder = tmp_path / "emoji"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(10):
+        Image.fromarray(rng.integers(0, 256, (64, 64, 4), dtype=np.uint8), "RGBA").save(
+            folder / f"{i:02d}.png"
+        )
+    bench = _module("compression")
+    argv = ["--max-time", "2", "--rate-weights", "0.001,0.1", "--n-train", "300",
+            "--n-test", "100", "--n-timed", "200", "--emoji", str(folder),
+            "--out", str(tmp_path / "rd.png")]  # fmt: skip
+    figures = bench.main(argv)
+    out = capsys.readouterr().out
+    assert "PCA-128 + range coder" in out and "emoji (outside the domain), 10 images" in out
+    assert "compress + decompress of 200 test images" in out
+    assert set(figures) >= {"bd_jpeg", "bd_webp", "seconds"}
+    assert (tmp_path / "rd.png").is_file()

