@@ -72,8 +72,8 @@ class Images(Arrays):
     def compress(self, model: Any, source: str, out: Path, skip_bad: bool = False) -> str:
         images = self.read(source, skip_bad=skip_bad)
         with about(source):
-            stream = model.compress(images)
-            pixels = model.pixels(images)
+            pixels = model.pixels(images)  # read and resized once, for the stream and PNG
+            stream = model.compress(pixels)
         write_atomic(out, stream)
         beside = self._beside_codes(images, out)
         n, h, w = pixels.shape[:3]
