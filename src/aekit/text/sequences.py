@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -16,12 +18,16 @@ _BUCKET_BATCHES = 50  # batches per length-sorted pool: short padding, still shu
 
 def pad_ids(rows: Sequence[Sequence[int]], max_length: int) -> torch.Tensor:
     """(n, max_length + 1) long tensor: each row's ids (cut to ``max_length``), EOS, PADs."""
-    out = torch.full((len(rows), max_length + 1), PAD, dtype=torch.long)
-    for i, ids in enumerate(rows):
-        ids = list(ids)[:max_length]
-        out[i, : len(ids)] = torch.tensor(ids, dtype=torch.long)
-        out[i, len(ids)] = EOS
-    return out
+    # One numpy scatter instead of a tensor per row: 0.1 s, not 10 s, for the 600,000
+    # synthetic texts a fit on a chat corpus makes.
+    lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+    flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=lengths.sum())
+    within = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    kept = np.minimum(lengths, max_length)
+    out = np.full((len(rows), max_length + 1), PAD, dtype=np.int64)
+    out[np.arange(max_length + 1) < kept[:, None]] = flat[within < max_length]
+    out[np.arange(len(rows)), kept] = EOS
+    return torch.from_numpy(out)
 
 
 def trim(tokens: torch.Tensor) -> torch.Tensor:
