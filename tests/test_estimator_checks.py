@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from aekit import AnomalyDetector, Autoencoder, VariationalAutoencoder
+from aekit import AnomalyDetector, Autoencoder, SeriesAutoencoder, VariationalAutoencoder
 
 SMALL = dict(latent_dim=2, hidden_dims=(8,), epochs=3, batch_size=16, random_state=0, device="cpu")
 ESTIMATORS = [
@@ -13,6 +13,7 @@ ESTIMATORS = [
     Autoencoder(**SMALL, noise=0.1, noise_type="salt_pepper", sparsity=1e-3, contractive=1e-3),
     VariationalAutoencoder(**SMALL),
     AnomalyDetector(Autoencoder(**SMALL), contamination=0.1),
+    SeriesAutoencoder(**{**SMALL, "hidden_dims": (4,)}),  # rows are series (window=None)
 ]
 # The check compares per-sample results of one batch with those of batches of one row at
 # rtol 1e-7; float32 matrix products differ by an ulp between batch sizes (2e-7 seen on

@@ -15,6 +15,7 @@ CONFIGS = {
     "conv": dict(image_shape=(3, 11, 6), latent_dim=3, hidden_dims=(4, 8)),
     "resconv": dict(image_shape=(3, 11, 6), latent_dim=3, hidden_dims=(4, 8)),
     "gru": dict(vocab_size=11, latent_dim=3, embedding_dim=4, hidden_dim=6),
+    "tcn": dict(n_features=2 * 13, channels=2, latent_dim=3, hidden_dims=(4, 8)),
 }
 # A network around another, with a learned density of its code (bottleneck="quantized").
 # (n_features is the inner network's; build_network leaves out what a config lacks.)
@@ -72,6 +73,21 @@ def test_conv_output_size_matches_any_input_size(size, stages):
     net = build_network("conv", image_shape=(1, *size), latent_dim=2, hidden_dims=stages)
     x = torch.rand(2, size[0] * size[1])
     assert net(x).shape == x.shape
+
+
+@pytest.mark.parametrize("length", [1, 2, 7, 64, 127])
+@pytest.mark.parametrize("levels", [(), (4,), (4, 4, 4)])
+def test_tcn_output_length_matches_any_window(length, levels):
+    net = build_network("tcn", n_features=3 * length, channels=3, latent_dim=2, hidden_dims=levels)
+    x = torch.rand(2, 3 * length)
+    assert net(x).shape == x.shape
+    # Channels stay apart: a row is (channels, length), channel-major.
+    assert net.encode(x).shape == (2, 2)
+
+
+def test_tcn_refuses_rows_that_do_not_split_into_its_channels():
+    with pytest.raises(ValueError, match="13 values do not split into 2 channels"):
+        build_network("tcn", n_features=13, channels=2)
 
 
 @pytest.mark.parametrize("size", [(1, 1), (2, 3), (7, 7), (28, 28), (31, 17), (64, 64), (64, 48)])

@@ -14,6 +14,7 @@ from .autoencoder import Autoencoder
 from .images.autoencoder import ImageAutoencoder
 from .model_file import ModelFileError, load
 from .networks import register_network
+from .series.autoencoder import SeriesAutoencoder
 from .text.autoencoder import TextAutoencoder
 from .text.metrics import exact_match, word_accuracy
 from .variational import VariationalAutoencoder
@@ -30,6 +31,7 @@ __all__ = [
     "Autoencoder",
     "ImageAutoencoder",
     "ModelFileError",
+    "SeriesAutoencoder",
     "TextAutoencoder",
     "VariationalAutoencoder",
     "callbacks",

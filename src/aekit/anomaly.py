@@ -42,6 +42,9 @@ class AnomalyDetector(Wrapper, Declared, OutlierMixin, BaseEstimator):
         Threshold on ``score_samples``: ``decision_function = score_samples - offset_``.
     window_ : int
         The ``window`` in use.
+    step_offset_ : float
+        With a :class:`SeriesAutoencoder` inside: the threshold on the negative step
+        scores (``-step_scores``) that :meth:`predict_steps` uses.
     n_features_in_ : int
         Number of input features.
 
@@ -96,6 +99,8 @@ class AnomalyDetector(Wrapper, Declared, OutlierMixin, BaseEstimator):
         window = resolve_window(model, self.window)
         scores = reconstruction_scores(model, X, window)
         self._adopt(model, _offset(scores, self.contamination), window)
+        if hasattr(model, "step_scores"):  # a series model: a threshold per time step too
+            self.step_offset_ = _offset(-model.step_scores(X).ravel(), self.contamination)
         return self
 
     def score_samples(self, X: Any) -> np.ndarray:
@@ -110,6 +115,17 @@ class AnomalyDetector(Wrapper, Declared, OutlierMixin, BaseEstimator):
     def predict(self, X: Any) -> np.ndarray:
         """+1 for inliers, -1 for outliers."""
         return np.where(self.decision_function(X) < 0, -1, 1)
+
+    def predict_steps(self, X: Any) -> np.ndarray:
+        """+1 or -1 for each time step of a series (a SeriesAutoencoder inside): its
+        step score against the threshold the fit series' step scores set."""
+        check_is_fitted(self)
+        if not hasattr(self, "step_offset_"):
+            raise ValueError(
+                f"predict_steps needs a series model inside (aekit.SeriesAutoencoder); this "
+                f"detector holds a {type(self.autoencoder_).__name__}: use predict."
+            )
+        return np.where(-self.autoencoder_.step_scores(X) < self.step_offset_, -1, 1)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -126,12 +142,15 @@ class AnomalyDetector(Wrapper, Declared, OutlierMixin, BaseEstimator):
     def _file_state(self):
         check_is_fitted(self)
         inner, tensors = pack_inner(self.autoencoder_, "autoencoder.")
-        state = {"offset": float(self.offset_), "window": self.window_, "autoencoder": inner}
+        state = {"offset": float(self.offset_), "window": self.window_, "autoencoder": inner,
+                 "step_offset": getattr(self, "step_offset_", None)}  # fmt: skip
         return state, tensors
 
     def _load_file_state(self, state: dict[str, Any], tensors: dict[str, Any]) -> None:
         model = unpack_inner(state["autoencoder"], tensors, "autoencoder.")
         self._adopt(model, float(state["offset"]), int(state.get("window", 1)))
+        if state.get("step_offset") is not None:
+            self.step_offset_ = float(state["step_offset"])
 
     def _adopt(self, model: Autoencoder, offset: float, window: int) -> None:
         self.autoencoder_ = model

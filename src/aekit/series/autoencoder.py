@@ -1,0 +1,182 @@
+"""``aekit.SeriesAutoencoder``: time series as windows -> codes -> windows -> series."""
+
+from __future__ import annotations
+
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
+
+from ..array_input import ArrayInput
+from ..autoencoder import CONTRACTIVE, CORRUPTION, NETWORK, SPARSITY, Autoencoder
+from ..model_file import register_estimator
+from ..params import LATENT_DIM, TRAINING, Param, parameters
+from ..scaling import Scaling
+from .reading import Series, SeriesSpec, from_rows, rows
+from .windows import stitch
+
+SERIES = (
+    Param("window", None, [None, Interval(Integral, 1, None, closed="left")], "int or None",
+          "Steps per window. None: every row of X is one series (n_series, length[, "
+          "n_channels]); an int: X is one long series (n_steps[, n_channels]), an array or "
+          "a DataFrame, cut into windows of this many steps.",
+          {"type": int, "help": "steps per window of a long series"}, int | None),
+    Param("stride", None, [None, Interval(Integral, 1, None, closed="left")], "int or None",
+          "Steps between the windows fit and transform take; None: window // 4. "
+          "reconstruct and step_scores use every window (stride 1).",
+          {"type": int, "help": "steps between fit windows (default window // 4)"}, int | None),
+    Param("time_column", None, [None, str], "str or None",
+          "The DataFrame column that holds the time (kept for output, checked sorted and "
+          "unique); a DatetimeIndex is used without it.",
+          {"help": "the CSV column of the time"}, str | None),
+)  # fmt: skip
+_NETWORK = tuple(p for p in NETWORK if p.name not in ("image_shape", "channels_first"))
+
+
+@register_estimator
+class SeriesAutoencoder(Autoencoder):
+    """Autoencoder for time series: equal-length series, or windows of one long series.
+
+    Channels are standardised with the fit data; windows (``window`` steps, every
+    ``stride``) go through a temporal convolution network (``architecture="tcn"``:
+    residual dilated 1-D convolutions) or any registered network that reads flat rows.
+    ``transform`` gives a code per series or per window, ``inverse_transform`` windows
+    back, ``reconstruct`` the whole series (overlapping windows averaged),
+    ``score_samples`` a score per window and :meth:`step_scores` one per time step.
+    Every setting of the family applies (``noise``, ``sparsity``, ``contractive``).
+
+    Parameters
+    ----------
+    {parameters}
+
+    Attributes
+    ----------
+    series_spec_ : aekit.series.reading.SeriesSpec
+        Window, channels and their standardisation.
+    n_features_in_ : int
+        ``X.shape[1]``: channels of a long series, steps of series without a window.
+    history_, network_, training_time_
+        As in :class:`Autoencoder`.
+
+    Examples
+    --------
+    >>> import numpy as np, aekit
+    >>> t = np.arange(2000)
+    >>> stream = np.sin(t / 10)
+    >>> model = aekit.SeriesAutoencoder(window=64, latent_dim=4, epochs=3, random_state=0)
+    >>> model.fit(stream).step_scores(stream).shape
+    (2000,)
+    """
+
+    _parameters = parameters(LATENT_DIM, SERIES, _NETWORK, CORRUPTION, SPARSITY,
+                             CONTRACTIVE, TRAINING, latent_dim=16, architecture="tcn",
+                             batch_size=64)  # fmt: skip
+
+    def fit(self, X: Any, y: Any = None) -> SeriesAutoencoder:
+        """Train on ``X``: series of equal length, or one long series with ``window``."""
+        return super().fit(X)
+
+    def _fit_input(self, X: Any) -> torch.Tensor:
+        self.series_spec_, series = SeriesSpec.fit(X, self.window, self.time_column)
+        # scikit-learn's meaning, X.shape[1]: a stream's channels, a collection's length.
+        spec = self.series_spec_
+        self.n_features_in_ = spec.channels if spec.window is not None else spec.length
+        self.input_ = ArrayInput(Scaling("standard", np.zeros(1), np.ones(1)))
+        self.loss_ = "mse"
+        windows, _ = self.series_spec_.windows(series, self._stride())
+        return torch.from_numpy(rows(windows))
+
+    def _stride(self) -> int | None:
+        return None if self.window is None else self.stride or max(1, self.window // 4)
+
+    def _network_config(self) -> dict[str, Any]:
+        spec = self.series_spec_
+        config = super()._network_config()
+        config.update(n_features=spec.channels * spec.length, channels=spec.channels)
+        config.pop("image_shape")
+        return config
+
+    # ------------------------------------------------------------------ inference
+    def _windows(self, X: Any, stride: int | None) -> tuple[Series, np.ndarray, Any]:
+        check_is_fitted(self)
+        series = self.series_spec_.read(X)
+        windows, at = self.series_spec_.windows(series, stride)
+        return series, rows(windows), at
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Codes of each series (``window=None``) or each window: (n, latent_dim)."""
+        _, x, _ = self._windows(X, self._stride())
+        objective = self._objective()
+        return self._map(lambda xb: objective.encode(self.network_, xb), x).astype(np.float64)
+
+    def _decode(self, Z: Any) -> np.ndarray:
+        """Standardised windows (n, length, C) decoded from codes."""
+        objective = self._objective()
+        out = self._map(lambda z: objective.output(self.network_.decode(z)),
+                        self._codes(Z).astype(np.float32))  # fmt: skip
+        return from_rows(out, self.series_spec_.channels).astype(np.float64)
+
+    def inverse_transform(self, Z: Any) -> np.ndarray:
+        """Windows (or series) decoded from codes, in the data's units: (n, length,
+        n_channels), or (n, length) for data fitted without a channel axis."""
+        check_is_fitted(self)
+        return self._shaped(self.series_spec_.restore(self._decode(Z)))
+
+    def _shaped(self, values: np.ndarray) -> np.ndarray:
+        return values[..., 0] if self.series_spec_.flat_input else values
+
+    def _round_trip(self, X: Any, stride: int | None):
+        """The series, its windows' standardised values and reconstructions, starts."""
+        series, x, at = self._windows(X, stride)
+        objective = self._objective()
+        out = self._map(lambda xb: objective.reconstruct(self.network_, xb), x)
+        channels = self.series_spec_.channels
+        return series, from_rows(x, channels), from_rows(out, channels).astype(np.float64), at
+
+    def reconstruct(self, X: Any) -> Any:
+        """``X`` through the code and back, in its own form: each series, or the whole
+        long series stitched from every window (overlaps averaged); a DataFrame stays
+        a DataFrame with its time."""
+        series, _, out, at = self._round_trip(X, 1)
+        if at is not None:
+            out = stitch(out, at, len(series.values))
+        out = self._shaped(self.series_spec_.restore(out))
+        if series.columns is None:
+            return out
+        return pd.DataFrame(out, index=series.index, columns=series.columns)
+
+    def _pixel_grid(self) -> None:
+        return None  # windows of a series are never pictures
+
+    def reconstruction_error(self, X: Any, *, window: int = 1) -> np.ndarray:
+        """Mean squared error of each series (or window), on standardised channels."""
+        if window != 1:
+            raise ValueError("window averages errors over pixels of images; a series has none.")
+        _, x, out, _ = self._round_trip(X, self._stride())
+        return ((out - x) ** 2).mean(axis=(1, 2))
+
+    def step_scores(self, X: Any) -> np.ndarray:
+        """One score per time step: its squared error (standardised, averaged over the
+        channels) averaged over every window that covers it. (n_steps,) for a long
+        series, (n_series, length) for series without a window; higher is more unusual."""
+        series, x, out, at = self._round_trip(X, 1)
+        errors = ((out - x) ** 2).mean(axis=2)
+        return errors if at is None else stitch(errors, at, len(series.values))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []
+        return tags
+
+    # ------------------------------------------------------------------ files
+    def _own_file_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        state, tensors = super()._own_file_state()
+        return {**state, "series_spec": self.series_spec_.to_dict()}, tensors
+
+    def _load_own_file_state(self, state: dict[str, Any], tensors: dict[str, Any]) -> None:
+        super()._load_own_file_state(state, tensors)
+        self.series_spec_ = SeriesSpec(**state["series_spec"])

@@ -1,0 +1,161 @@
+"""SeriesAutoencoder: windows of a stream and equal-length series, scores per time step."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import aekit
+
+FAST = dict(latent_dim=8, epochs=15, random_state=0, device="cpu")
+
+
+def sines(n=3000, seed=0):
+    t = np.arange(n)
+    rng = np.random.default_rng(seed)
+    return np.stack([np.sin(t / 10), np.cos(t / 23)], axis=1) + 0.05 * rng.normal(size=(n, 2))
+
+
+@pytest.fixture(scope="module")
+def stream_model():
+    return aekit.SeriesAutoencoder(window=64, **FAST).fit(sines())
+
+
+def test_an_injected_spike_gets_the_highest_step_scores(stream_model):
+    test = sines(seed=1)
+    test[1500:1504, 0] += 5  # a spike
+    test[2400:2600, 1] += 2.5  # a level shift
+    scores = stream_model.step_scores(test)
+    assert scores.shape == (3000,)
+    assert 1490 <= np.argmax(scores) <= 1514
+    # The shifted stretch scores well above the normal steps around it.
+    normal = np.r_[scores[200:1400], scores[1700:2300]]
+    assert scores[2450:2550].mean() > 5 * normal.mean()
+
+
+def test_step_scores_are_the_squared_errors_of_the_reconstruction():
+    # One window spans the series, so each step's score is its own squared error
+    # (standardised by the fit channels' spread, averaged over channels).
+    series = sines(200)
+    model = aekit.SeriesAutoencoder(window=200, **{**FAST, "epochs": 2}).fit(series)
+    spread = series.std(axis=0)
+    by_hand = (((model.reconstruct(series) - series) / spread) ** 2).mean(axis=1)
+    np.testing.assert_allclose(model.step_scores(series), by_hand, rtol=1e-4, atol=1e-8)
+
+
+def test_reconstruct_stitches_every_window_back_into_the_series(stream_model):
+    series = sines(seed=2)
+    back = stream_model.reconstruct(series)
+    assert back.shape == series.shape
+    # A fitted model tracks the sines: far closer to them than their own spread.
+    assert np.mean((back - series) ** 2) < 0.1 * series.var()
+
+
+def test_codes_per_window_and_windows_back(stream_model):
+    series = sines(seed=3)
+    codes = stream_model.transform(series)
+    # Every window // 4 = 16 steps from 0 to 2928, then one flush with the end (2936).
+    starts = len(range(0, 3000 - 64 + 1, 16)) + 1
+    assert codes.shape == (starts, 8)
+    windows = stream_model.inverse_transform(codes)
+    assert windows.shape == (starts, 64, 2)
+    assert stream_model.score_samples(series).shape == (starts,)
+
+
+def test_a_dataframe_with_a_datetime_index_comes_back_with_it():
+    index = pd.date_range("2024-01-01", periods=1000, freq="min")
+    frame = pd.DataFrame(sines(1000), index=index, columns=["a", "b"])
+    model = aekit.SeriesAutoencoder(window=32, **{**FAST, "epochs": 2}).fit(frame)
+    back = model.reconstruct(frame)
+    assert isinstance(back, pd.DataFrame) and list(back.columns) == ["a", "b"]
+    assert back.index.equals(index)
+    timed = frame.reset_index(names="t")
+    model = aekit.SeriesAutoencoder(window=32, time_column="t", **{**FAST, "epochs": 1})
+    assert model.fit(timed).reconstruct(timed).index.equals(pd.Index(index, name="t"))
+
+
+def test_equal_length_series_get_one_code_each():
+    rng = np.random.default_rng(0)
+    X = np.sin(np.arange(50) / 5 + rng.uniform(0, 6, size=(40, 1)))
+    model = aekit.SeriesAutoencoder(**{**FAST, "epochs": 2}).fit(X)
+    assert model.transform(X).shape == (40, 8)
+    assert model.inverse_transform(model.transform(X)).shape == (40, 50)
+    assert model.step_scores(X).shape == (40, 50)
+
+
+def test_save_and_load_give_the_same_scores(stream_model, tmp_path):
+    stream_model.save(tmp_path / "s.aek")
+    twin = aekit.load(tmp_path / "s.aek")
+    series = sines(500, seed=4)
+    np.testing.assert_array_equal(twin.step_scores(series), stream_model.step_scores(series))
+    np.testing.assert_array_equal(twin.transform(series), stream_model.transform(series))
+
+
+def test_a_constant_channel_is_centred_not_divided_by_zero():
+    series = np.c_[sines(600)[:, 0], np.full(600, 7.0)]
+    model = aekit.SeriesAutoencoder(window=32, **{**FAST, "epochs": 1}).fit(series)
+    assert np.all(np.isfinite(model.step_scores(series)))
+
+
+@pytest.mark.parametrize(
+    ("X", "params", "message"),
+    [
+        (np.zeros(20), {"window": 64}, "has 20 steps, fewer than one window of 64"),
+        (
+            pd.DataFrame({"a": np.arange(100.0), "b": ["x"] * 100}),
+            {"window": 8},
+            r"non-numeric column\(s\) \['b'\]",
+        ),
+        (
+            pd.DataFrame({"t": [3, 1, 2] * 30, "a": np.arange(90.0)}),
+            {"window": 8, "time_column": "t"},
+            "has duplicated steps",
+        ),
+        (
+            pd.DataFrame({"t": np.arange(90)[::-1], "a": np.arange(90.0)}),
+            {"window": 8, "time_column": "t"},
+            "not sorted",
+        ),
+        (
+            np.r_[np.zeros(50), np.nan, np.zeros(49)],
+            {"window": 8},
+            r"1 missing or infinite value\(s\), the first at \(50, 0\)",
+        ),
+        (
+            pd.DataFrame({"a": np.arange(90.0)}),
+            {"window": 8, "time_column": "when"},
+            "time_column='when' is not a column",
+        ),
+        (np.zeros((4, 5, 6, 7)), {}, r"\(n_series, length\) or \(n_series, length, n_channels\)"),
+    ],
+)
+def test_bad_series_are_refused_by_name(X, params, message):
+    with pytest.raises(ValueError, match=message):
+        aekit.SeriesAutoencoder(epochs=1, **params).fit(X)
+
+
+def test_a_model_refuses_data_with_other_channels(stream_model):
+    with pytest.raises(ValueError, match=r"fitted on 2 channel\(s\); X has 3"):
+        stream_model.step_scores(np.zeros((200, 3)))
+
+
+def test_a_detector_flags_the_spike_per_window_and_per_step(tmp_path):
+    train, test = sines(seed=0), sines(seed=1)
+    test[1500:1504, 0] += 5
+    detector = aekit.AnomalyDetector(
+        aekit.SeriesAutoencoder(window=64, **FAST), contamination=0.01
+    ).fit(train)
+    steps = detector.predict_steps(test)
+    assert steps.shape == (3000,) and set(np.unique(steps)) <= {-1, 1}
+    assert np.all(steps[1500:1504] == -1)  # the spike is flagged ...
+    assert np.mean(steps[:1400] == -1) < 0.05  # ... and few of the normal steps
+    windows = detector.predict(test)
+    assert len(windows) == len(detector.autoencoder_.transform(test))
+    detector.save(tmp_path / "d.aek")
+    np.testing.assert_array_equal(aekit.load(tmp_path / "d.aek").predict_steps(test), steps)
+
+
+def test_predict_steps_needs_a_series_model():
+    X = np.random.default_rng(0).normal(size=(40, 5))
+    detector = aekit.AnomalyDetector(aekit.Autoencoder(2, epochs=1)).fit(X)
+    with pytest.raises(ValueError, match="predict_steps needs a series model inside"):
+        detector.predict_steps(X)
