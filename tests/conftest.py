@@ -11,6 +11,15 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 @pytest.fixture(scope="session")
+def series_data() -> Path:
+    """The time series folder (skips, saying where it looked, if absent)."""
+    folder = SHARED_DATA / "series"
+    if not (folder / "ecg-diff-count-3_TEST.csv").is_file():
+        pytest.skip(f"the time series were not found in {folder} (see DESIGN.md, shared data)")
+    return folder
+
+
+@pytest.fixture(scope="session")
 def fsdd() -> Path:
     """The Free Spoken Digit Dataset folder (skips, saying where it looked, if absent)."""
     folder = SHARED_DATA / "fsdd"

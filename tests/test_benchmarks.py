@@ -186,3 +186,16 @@ def test_compression_benchmark_runs_on_a_tiny_budget(tmp_path, capsys):
     assert "compress + decompress of 200 test images" in out
     assert set(figures) >= {"bd_jpeg", "bd_webp", "seconds"}
     assert (tmp_path / "rd.png").is_file()
+
+
+def test_series_benchmark_runs_on_a_tiny_budget(series_data, tmp_path, capsys):
+    bench = _module("series")
+    argv = ["--data", str(series_data), "--max-time", "1", "--window", "32",
+            "--params", '{"epochs": 1}', "--out", str(tmp_path)]  # fmt: skip
+    figures = bench.main(argv)
+    out = capsys.readouterr().out
+    assert "ECG, per-step ROC AUC, nearest neighbour" in out and "InternalBleeding16" in out
+    assert 0 <= figures["ecg aekit"] <= 1 and 0 <= figures["wins"] <= 4
+    assert "BasicMotions" in out and (tmp_path / "series_ecg.png").is_file()
+    x, y = bench.load_ts(series_data / "BasicMotions" / "BasicMotions_TRAIN.ts")
+    assert x.shape[1:] == (100, 6) and len(set(y)) == 4  # the README's shape and classes

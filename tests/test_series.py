@@ -20,26 +20,51 @@ def stream_model():
     return aekit.SeriesAutoencoder(window=64, **FAST).fit(sines())
 
 
-def test_an_injected_spike_gets_the_highest_step_scores(stream_model):
-    test = sines(seed=1)
-    test[1500:1504, 0] += 5  # a spike
-    test[2400:2600, 1] += 2.5  # a level shift
-    scores = stream_model.step_scores(test)
+@pytest.mark.parametrize("scoring", ["code_distance", "error"])
+def test_an_injected_spike_gets_the_highest_step_scores(stream_model, scoring):
+    model = clone_scoring(stream_model, scoring)
+    spiked = sines(seed=1)
+    spiked[1500:1504, 0] += 5
+    scores = model.step_scores(spiked)
     assert scores.shape == (3000,)
     assert 1490 <= np.argmax(scores) <= 1514
-    # The shifted stretch scores well above the normal steps around it.
-    normal = np.r_[scores[200:1400], scores[1700:2300]]
-    assert scores[2450:2550].mean() > 5 * normal.mean()
+    shifted = sines(seed=1)
+    shifted[2400:2600, 1] += 2.5  # a level shift scores well above the normal steps
+    scores = model.step_scores(shifted)
+    assert scores[2450:2550].mean() > 5 * np.r_[scores[200:1400], scores[1700:2300]].mean()
+
+
+def clone_scoring(model, scoring):
+    """The fitted ``model`` scoring by ``scoring`` (a setting read at scoring time)."""
+    import copy
+
+    twin = copy.deepcopy(model)
+    twin.scoring = scoring
+    return twin
 
 
 def test_step_scores_are_the_squared_errors_of_the_reconstruction():
     # One window spans the series, so each step's score is its own squared error
     # (standardised by the fit channels' spread, averaged over channels).
     series = sines(200)
-    model = aekit.SeriesAutoencoder(window=200, **{**FAST, "epochs": 2}).fit(series)
+    model = aekit.SeriesAutoencoder(window=200, scoring="error", **{**FAST, "epochs": 2})
+    model.fit(series)
     spread = series.std(axis=0)
     by_hand = (((model.reconstruct(series) - series) / spread) ** 2).mean(axis=1)
     np.testing.assert_allclose(model.step_scores(series), by_hand, rtol=1e-4, atol=1e-8)
+
+
+def test_code_distance_is_the_distance_to_the_nearest_fit_code(stream_model):
+    # A series one window long: every step scores its window's distance to the
+    # nearest code of the fit windows.
+    series = sines(64, seed=5)
+    code = stream_model.transform(series)
+    assert code.shape == (1, 8)
+    by_hand = np.linalg.norm(stream_model.codes_ - code, axis=1).min()
+    np.testing.assert_allclose(stream_model.step_scores(series), by_hand, rtol=1e-5)
+    np.testing.assert_allclose(stream_model.score_samples(series), -by_hand, rtol=1e-5)
+    # The fit codes are those of every fit window: 3000 - 64 + 1 of them.
+    assert stream_model.codes_.shape == (2937, 8)
 
 
 def test_reconstruct_stitches_every_window_back_into_the_series(stream_model):

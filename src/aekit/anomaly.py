@@ -97,10 +97,12 @@ class AnomalyDetector(Wrapper, Declared, OutlierMixin, BaseEstimator):
         self._validate_params()
         model = self._inner(Autoencoder).fit(X)
         window = resolve_window(model, self.window)
-        scores = reconstruction_scores(model, X, window)
+        if hasattr(model, "fit_scores"):  # a series model: thresholds per window and step
+            scores, steps = model.fit_scores(X)
+            self.step_offset_ = _offset(-steps, self.contamination)
+        else:
+            scores = reconstruction_scores(model, X, window)
         self._adopt(model, _offset(scores, self.contamination), window)
-        if hasattr(model, "step_scores"):  # a series model: a threshold per time step too
-            self.step_offset_ = _offset(-model.step_scores(X).ravel(), self.contamination)
         return self
 
     def score_samples(self, X: Any) -> np.ndarray:
@@ -173,6 +175,8 @@ def resolve_window(model: Autoencoder, window: str | int) -> int:
 def reconstruction_scores(model: Autoencoder, X: Any, window: str | int) -> np.ndarray:
     """A fitted model's negative reconstruction errors under ``window`` ("auto" or int):
     what :class:`AnomalyDetector` scores by."""
+    if hasattr(model, "fit_scores"):  # a series model scores by its own scoring
+        return model.score_samples(X)
     window = resolve_window(model, window)
     # Plain calls for window 1 keep any model with reconstruction_error(X) usable.
     if window > 1:
