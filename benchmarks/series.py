@@ -138,7 +138,7 @@ def anomalies(args, params: dict) -> dict[str, float]:
     curves = {"aekit": scores, **window_baselines(train, test, args.window)}
     for name, s in curves.items():
         auc = roc_auc_score(labels, s)
-        print(f"ECG, per-step ROC AUC, {name:18s}: {auc:.3f}")
+        print(f"ECG, per-step ROC AUC, {name:18s}: {auc:.4f}")
         out[f"ecg {name}"] = auc
     print(f"  (aekit fit {fit_s:.0f}s, {len(model.history_['epoch'])} epochs)")
     plot(args.out / "series_ecg.png", test, model.reconstruct(test), scores, labels,

@@ -23,7 +23,7 @@ FLOAT32_ULP = {"check_methods_subset_invariance": "float32 products differ by an
 
 
 def expected_failures(estimator) -> dict[str, str]:
-    return FLOAT32_ULP if isinstance(estimator, AnomalyDetector) else {}
+    return FLOAT32_ULP if isinstance(estimator, AnomalyDetector | SeriesAutoencoder) else {}
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failures)

@@ -20,7 +20,7 @@ def stream_model():
     return aekit.SeriesAutoencoder(window=64, **FAST).fit(sines())
 
 
-@pytest.mark.parametrize("scoring", ["code_distance", "error"])
+@pytest.mark.parametrize("scoring", ["combined", "code_distance", "error"])
 def test_an_injected_spike_gets_the_highest_step_scores(stream_model, scoring):
     model = clone_scoring(stream_model, scoring)
     spiked = sines(seed=1)
@@ -58,13 +58,19 @@ def test_code_distance_is_the_distance_to_the_nearest_fit_code(stream_model):
     # A series one window long: every step scores its window's distance to the
     # nearest code of the fit windows.
     series = sines(64, seed=5)
-    code = stream_model.transform(series)
+    model = clone_scoring(stream_model, "code_distance")
+    code = model.transform(series)
     assert code.shape == (1, 8)
-    by_hand = np.linalg.norm(stream_model.codes_ - code, axis=1).min()
-    np.testing.assert_allclose(stream_model.step_scores(series), by_hand, rtol=1e-5)
-    np.testing.assert_allclose(stream_model.score_samples(series), -by_hand, rtol=1e-5)
+    by_hand = np.linalg.norm(model.codes_ - code, axis=1).min()
+    np.testing.assert_allclose(model.step_scores(series), by_hand, rtol=1e-5)
+    np.testing.assert_allclose(model.score_samples(series), -by_hand, rtol=1e-5)
     # The fit codes are those of every fit window: 3000 - 64 + 1 of them.
-    assert stream_model.codes_.shape == (2937, 8)
+    assert model.codes_.shape == (2937, 8)
+    # Combined: each term over its 99th percentile on the fit data, summed.
+    error = clone_scoring(stream_model, "error").step_scores(series)
+    scales = stream_model.score_scales_
+    combined = error / scales["error"] + by_hand / scales["code_distance"]
+    np.testing.assert_allclose(stream_model.step_scores(series), combined, rtol=1e-5)
 
 
 def test_reconstruct_stitches_every_window_back_into_the_series(stream_model):
