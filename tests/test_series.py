@@ -157,6 +157,11 @@ def test_a_constant_channel_is_centred_not_divided_by_zero():
             "time_column='when' is not a column",
         ),
         (np.zeros((4, 5, 6, 7)), {}, r"\(n_series, length\) or \(n_series, length, n_channels\)"),
+        (
+            np.zeros(100),
+            {"window": 64},
+            "hold 100 steps, fewer than the 128 that scoring='combined'",
+        ),
     ],
 )
 def test_bad_series_are_refused_by_name(X, params, message):

@@ -46,7 +46,7 @@ SERIES = (
           "unique); a DatetimeIndex is used without it.",
           {"help": "the CSV column of the time"}, str | None),
 )  # fmt: skip
-_MAX_CODES = 50_000  # fit codes kept for scoring="code_distance"
+_MAX_CODES = 50_000  # fit codes kept for the code-distance term of the scores
 _NETWORK = tuple(p for p in NETWORK if p.name not in ("image_shape", "channels_first"))
 
 
@@ -74,6 +74,9 @@ class SeriesAutoencoder(Autoencoder):
         Codes of the fit windows at every step (at most 50,000, a seeded subset beyond).
     code_starts_ : ndarray of shape (n_codes,)
         Their start steps (series numbers without a window).
+    score_scales_ : dict of float
+        99th percentile on the fit data of each scoring term ("error", "code_distance"),
+        which ``scoring="combined"`` divides them by.
     n_features_in_ : int
         ``X.shape[1]``: channels of a long series, steps of series without a window.
     history_, network_, training_time_
@@ -120,7 +123,17 @@ class SeriesAutoencoder(Autoencoder):
         self.n_features_in_ = spec.channels if spec.window is not None else spec.length
         self.input_ = ArrayInput(Scaling("standard", np.zeros(1), np.ones(1)))
         self.loss_ = "mse"
-        windows, _ = self.series_spec_.windows(series, self._stride())
+        windows, _ = self.series_spec_.windows(series, self._stride())  # (may be too short)
+        if self.scoring != "error":  # checked before training, so a refusal loses nothing
+            n, needed = len(series.values), 2 if spec.window is None else 2 * spec.window
+            if n < needed:
+                what = "sample(s), series" if spec.window is None else "steps"
+                raise ValueError(
+                    f"the fit data hold {n} {what}, fewer than the {needed} that "
+                    f"scoring={self.scoring!r} needs: each fit window is "
+                    "measured against another that does not overlap it. Fit on more, or use "
+                    "scoring='error'."
+                )
         return torch.from_numpy(rows(windows))
 
     def _stride(self) -> int | None:
