@@ -12,6 +12,14 @@ def test_windows_start_every_stride_and_the_last_ends_at_the_last_step():
     np.testing.assert_array_equal(starts(4, 4, 1), [0])
 
 
+def test_jittered_starts_stay_within_their_stride_and_cover_the_end():
+    at = starts(1000, 64, 16, np.random.default_rng(0))
+    regular = np.arange(0, 1000 - 64 + 1, 16)  # 0 ... 928; the last start is 936 in both
+    assert at[-1] == 1000 - 64 and len(regular) <= len(at) <= len(regular) + 1
+    offsets = at[: len(regular) - 1] - regular[:-1]
+    assert offsets.min() >= 0 and offsets.max() <= 15 and len(set(offsets)) > 8
+
+
 def test_cut_windows_hold_the_series_values():
     series = np.arange(22, dtype=float).reshape(11, 2)  # 11 steps, 2 channels
     windows, at = cut(series, 4, 3)

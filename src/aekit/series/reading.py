@@ -82,13 +82,15 @@ class SeriesSpec:
         """Standardised values (..., C) back in the data's units."""
         return values * np.asarray(self.scale) + np.asarray(self.mean)
 
-    def windows(self, series: Series, stride: int | None) -> tuple[np.ndarray, np.ndarray | None]:
+    def windows(
+        self, series: Series, stride: int | None, rng: np.random.Generator | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """Standardised windows (n, length, C) of ``series`` and their start steps
-        (None for a collection, whose rows are the windows)."""
+        (None for a collection, whose rows are the windows); ``rng`` jitters the starts."""
         values = self.standardise(series.values)
         if self.window is None:
             return values, None
-        return cut(values, self.window, stride or 1)
+        return cut(values, self.window, stride or 1, rng)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -11,23 +11,30 @@ from __future__ import annotations
 import numpy as np
 
 
-def starts(n_steps: int, window: int, stride: int) -> np.ndarray:
-    """First step of each window: every ``stride``, and the last window flush with the end."""
+def starts(
+    n_steps: int, window: int, stride: int, rng: np.random.Generator | None = None
+) -> np.ndarray:
+    """First step of each window: every ``stride``, and the last window flush with the
+    end; with ``rng``, each start moved on by a random 0 to stride - 1 steps."""
     if n_steps < window:
         raise ValueError(
             f"the series has {n_steps} steps, fewer than one window of {window}: use a "
             f"smaller window or a longer series."
         )
     first = np.arange(0, n_steps - window + 1, stride)
+    if rng is not None:
+        first = np.minimum(first + rng.integers(0, stride, len(first)), n_steps - window)
     if first[-1] != n_steps - window:
         first = np.append(first, n_steps - window)
     return first
 
 
-def cut(series: np.ndarray, window: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
-    """Windows ``(n_windows, window, n_channels)`` of ``series`` (a view where numpy
-    can give one) and their start steps."""
-    at = starts(len(series), window, stride)
+def cut(
+    series: np.ndarray, window: int, stride: int, rng: np.random.Generator | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Windows ``(n_windows, window, n_channels)`` of ``series`` and their start steps
+    (moved on at random with ``rng``: see :func:`starts`)."""
+    at = starts(len(series), window, stride, rng)
     views = np.lib.stride_tricks.sliding_window_view(series, window, axis=0)  # (n, C, window)
     return views[at].transpose(0, 2, 1), at
 
