@@ -108,9 +108,9 @@ class SeriesAutoencoder(Autoencoder):
         keep = np.arange(len(x))
         if len(x) > _MAX_CODES:
             keep = np.sort(np.random.default_rng(0).choice(len(x), _MAX_CODES, replace=False))
-        self.codes_ = self._encode(x[keep])
+        self.codes_ = self._encode(rows(x[keep]))
         self.code_starts_ = keep if at is None else at[keep]
-        fit = self._fit_terms(X)
+        fit = self._fit_terms(x)
         self.score_scales_ = {name: max(float(np.percentile(v, 99)), 1e-12)
                               for name, v in fit.items()}  # fmt: skip
         return self
@@ -155,15 +155,16 @@ class SeriesAutoencoder(Autoencoder):
 
     # ------------------------------------------------------------------ inference
     def _windows(self, X: Any, stride: int | None) -> tuple[Series, np.ndarray, Any]:
+        """``X`` read, its standardised windows (n, length, C) every ``stride`` steps
+        and their starts (None without a window)."""
         check_is_fitted(self)
         series = self.series_spec_.read(X)
-        windows, at = self.series_spec_.windows(series, stride)
-        return series, rows(windows), at
+        return series, *self.series_spec_.windows(series, stride)
 
     def transform(self, X: Any) -> np.ndarray:
         """Codes of each series (``window=None``) or each window: (n, latent_dim)."""
         _, x, _ = self._windows(X, self._stride())
-        return self._encode(x).astype(np.float64)
+        return self._encode(rows(x)).astype(np.float64)
 
     def _decode(self, Z: Any) -> np.ndarray:
         """Standardised windows (n, length, C) decoded from codes."""
@@ -181,19 +182,18 @@ class SeriesAutoencoder(Autoencoder):
     def _shaped(self, values: np.ndarray) -> np.ndarray:
         return values[..., 0] if self.series_spec_.flat_input else values
 
-    def _round_trip(self, X: Any, stride: int | None):
-        """The series, its windows' standardised values and reconstructions, starts."""
-        series, x, at = self._windows(X, stride)
+    def _rebuilt(self, x: np.ndarray) -> np.ndarray:
+        """Standardised windows (n, length, C) through the code and back."""
         objective = self._objective()
-        out = self._map(lambda xb: objective.reconstruct(self.network_, xb), x)
-        channels = self.series_spec_.channels
-        return series, from_rows(x, channels), from_rows(out, channels).astype(np.float64), at
+        out = self._map(lambda xb: objective.reconstruct(self.network_, xb), rows(x))
+        return from_rows(out, self.series_spec_.channels).astype(np.float64)
 
     def reconstruct(self, X: Any) -> Any:
         """``X`` through the code and back, in its own form: each series, or the whole
         long series stitched from every window (overlaps averaged); a DataFrame stays
         a DataFrame with its time."""
-        series, _, out, at = self._round_trip(X, 1)
+        series, x, at = self._windows(X, 1)
+        out = self._rebuilt(x)
         if at is not None:
             out = stitch(out, at, len(series.values))
         out = self._shaped(self.series_spec_.restore(out))
@@ -208,8 +208,8 @@ class SeriesAutoencoder(Autoencoder):
         """Mean squared error of each series (or window), on standardised channels."""
         if window != 1:
             raise ValueError("window averages errors over pixels of images; a series has none.")
-        _, x, out, _ = self._round_trip(X, self._stride())
-        return ((out - x) ** 2).mean(axis=(1, 2))
+        _, x, _ = self._windows(X, self._stride())
+        return ((self._rebuilt(x) - x) ** 2).mean(axis=(1, 2))
 
     def _terms(self, x: np.ndarray, codes: bool = True) -> dict[str, np.ndarray]:
         """The scoring's terms for standardised windows ``x`` (n, length, C), each
@@ -217,9 +217,7 @@ class SeriesAutoencoder(Autoencoder):
         code repeated over the window's steps (unless ``codes`` is False)."""
         terms = {}
         if self.scoring != "code_distance":
-            out = self._map(lambda xb: self._objective().reconstruct(self.network_, xb), rows(x))
-            rebuilt = from_rows(out, self.series_spec_.channels).astype(np.float64)
-            terms["error"] = ((rebuilt - x) ** 2).mean(axis=2)
+            terms["error"] = ((self._rebuilt(x) - x) ** 2).mean(axis=2)
         if self.scoring != "error" and codes:
             distance = nearest(self._encode(rows(x)), self.codes_)
             terms["code_distance"] = np.repeat(distance[:, None], x.shape[1], axis=1)
@@ -231,10 +229,8 @@ class SeriesAutoencoder(Autoencoder):
         return sum(v / self.score_scales_[name] for name, v in terms.items())
 
     def _scored(self, X: Any, stride: int | None) -> tuple[Series, np.ndarray, Any]:
-        check_is_fitted(self)
-        series = self.series_spec_.read(X)
-        windows, at = self.series_spec_.windows(series, stride)
-        return series, self._combine(self._terms(windows)), at
+        series, x, at = self._windows(X, stride)
+        return series, self._combine(self._terms(x)), at
 
     def score_samples(self, X: Any) -> np.ndarray:
         """Minus the score of each series (or window, every ``stride``) by ``scoring``,
@@ -248,14 +244,12 @@ class SeriesAutoencoder(Autoencoder):
         series, values, at = self._scored(X, 1)
         return values if at is None else stitch(values, at, len(series.values))
 
-    def _fit_terms(self, X: Any) -> dict[str, np.ndarray]:
-        """The terms of the fit windows that are kept as codes: every fit window is also
-        a fit code, so each is measured against the codes of the windows that do not
-        overlap it (of the other series, without a window)."""
-        _, x, _ = self._windows(X, 1)
+    def _fit_terms(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """The terms of those of the fit windows ``x`` (every step) kept as codes: every
+        fit window is also a fit code, so each is measured against the codes of the
+        windows that do not overlap it (of the other series, without a window)."""
         # code_starts_ index the fit windows at every step (series numbers without a window).
-        kept = from_rows(x[self.code_starts_], self.series_spec_.channels)
-        terms = self._terms(kept, codes=False)
+        terms = self._terms(x[self.code_starts_], codes=False)
         if self.scoring != "error":
             zone = 1 if self.window is None else self.window
             distance = nearest(self.codes_, self.codes_, self.code_starts_, zone)
@@ -272,7 +266,7 @@ class SeriesAutoencoder(Autoencoder):
         """What a detector sets its thresholds from, for the fit data ``X``: window
         scores (as :meth:`score_samples`) and step scores (per kept window and step,
         flattened), measured as :meth:`_fit_terms` says."""
-        values = self._combine(self._fit_terms(X))
+        values = self._combine(self._fit_terms(self._windows(X, 1)[1]))
         return -values.mean(axis=1), values.ravel()
 
     def __sklearn_tags__(self):

@@ -110,13 +110,6 @@ def from_rows(out: np.ndarray, channels: int) -> np.ndarray:
     return out.reshape(len(out), channels, -1).transpose(0, 2, 1)
 
 
-def _has_no_channel_axis(X: Any, window: int | None) -> bool:
-    if isinstance(X, pd.DataFrame | pd.Series):
-        return isinstance(X, pd.Series)
-    ndim = np.ndim(X)
-    return ndim == (1 if window is not None else 2)
-
-
 def read(X: Any, window: int | None, time_column: str | None) -> Series:
     """``X`` as float64 values: (n_steps, C) with a window, (n, L, C) without."""
     if window is None:
