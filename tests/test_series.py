@@ -158,9 +158,9 @@ def test_a_constant_channel_is_centred_not_divided_by_zero():
         ),
         (np.zeros((4, 5, 6, 7)), {}, r"\(n_series, length\) or \(n_series, length, n_channels\)"),
         (
-            np.zeros(100),
+            np.zeros(150),  # two windows fit, but the middle one has no partner
             {"window": 64},
-            "hold 100 steps, fewer than the 128 that scoring='combined'",
+            "hold 150 steps, fewer than the 192 that scoring='combined'",
         ),
     ],
 )

@@ -132,7 +132,8 @@ class SeriesAutoencoder(Autoencoder):
         rng = np.random.default_rng(check_random_state(self.random_state).randint(2**31))
         windows, _ = self.series_spec_.windows(series, self._stride(), rng)  # (or too short)
         if self.scoring != "error":  # checked before training, so a refusal loses nothing
-            n, needed = len(series.values), 2 if spec.window is None else 2 * spec.window
+            # The middle window, at (n - window) / 2, has a partner only from 3 windows on.
+            n, needed = len(series.values), 2 if spec.window is None else 3 * spec.window
             if n < needed:
                 what = "sample(s), series" if spec.window is None else "steps"
                 raise ValueError(
@@ -255,9 +256,9 @@ class SeriesAutoencoder(Autoencoder):
             distance = nearest(self.codes_, self.codes_, self.code_starts_, zone)
             if not np.all(np.isfinite(distance)):
                 raise ValueError(
-                    f"the fit data hold {len(self.codes_)} sample(s) (windows), none of which "
-                    f"has another that does not overlap it, which scoring={self.scoring!r} "
-                    "measures it against: fit on more, or use scoring='error'."
+                    f"of the {len(self.codes_)} fit windows kept, some have no other that "
+                    f"does not overlap them, which scoring={self.scoring!r} measures them "
+                    "against: fit on more, or use scoring='error'."
                 )
             terms["code_distance"] = np.repeat(distance[:, None], self.series_spec_.length, 1)
         return terms
