@@ -37,6 +37,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import aekit
+from aekit.plotting.series import stretches
 from aekit.series.windows import cut, stitch
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "series"
@@ -86,29 +87,20 @@ def window_baselines(train: np.ndarray, test: np.ndarray, window: int) -> dict[s
     return {"PCA-16": pca_steps, "nearest neighbour": nn_steps}
 
 
-def plot(path: Path, series, rebuilt, scores, labels, title: str) -> None:
+def plot(path: Path, model, test: np.ndarray, labels: np.ndarray, title: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 5), sharex=True)
-    top.plot(series[:, 0], lw=0.6, label="series")
-    top.plot(rebuilt[:, 0], lw=0.6, label="reconstruction")
-    bottom.plot(scores, lw=0.6, color="C3", label="step score")
-    for ax in (top, bottom):
-        for start, stop in _stretches(labels):
-            ax.axvspan(start, stop, color="C1", alpha=0.25)
-        ax.legend(loc="upper right")
-    top.set_title(title)
+    from aekit.plotting import SeriesAnomalyDisplay
+
+    fig, axes = plt.subplots(2, 1, figsize=(12, 5), sharex=True)
+    SeriesAnomalyDisplay.from_estimator(model, test, labels.astype(bool), axes=axes)
+    axes[0].set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-
-
-def _stretches(labels: np.ndarray) -> list[tuple[int, int]]:
-    edges = np.flatnonzero(np.diff(np.r_[0, labels, 0]))
-    return list(zip(edges[::2], edges[1::2], strict=True))
 
 
 def anomalies(args, params: dict) -> dict[str, float]:
@@ -118,15 +110,20 @@ def anomalies(args, params: dict) -> dict[str, float]:
     test, labels = load_csv(args.data / "135_UCR_Anomaly_InternalBleeding16_TEST.csv")
     model = aekit.SeriesAutoencoder(window=args.window, **params).fit(train)
     scores = model.step_scores(test)
-    start, stop = _stretches(labels)[0]
+    start, stop = stretches(labels.astype(bool))[0]
     for name, s in {"aekit": scores, **window_baselines(train, test, args.window)}.items():
         top = int(np.argmax(s))
         hit = start - 100 <= top < stop + 100
         print(f"InternalBleeding16, {name:18s}: top step {top} (labelled {start}-{stop - 1}): "
               f"{'hit' if hit else 'miss'}")  # fmt: skip
         out[f"bleeding {name}"] = float(hit)
-    plot(args.out / "series_internal_bleeding16.png", test, model.reconstruct(test), scores,
-         labels, "InternalBleeding16 (TEST)")  # fmt: skip
+    plot(
+        args.out / "series_internal_bleeding16.png",
+        model,
+        test,
+        labels,
+        "InternalBleeding16 (TEST)",
+    )
 
     # ECG: per-step ROC AUC.
     train, _ = load_csv(args.data / "ecg-diff-count-3_TRAIN_NA.csv")
@@ -141,8 +138,7 @@ def anomalies(args, params: dict) -> dict[str, float]:
         print(f"ECG, per-step ROC AUC, {name:18s}: {auc:.4f}")
         out[f"ecg {name}"] = auc
     print(f"  (aekit fit {fit_s:.0f}s, {len(model.history_['epoch'])} epochs)")
-    plot(args.out / "series_ecg.png", test, model.reconstruct(test), scores, labels,
-         "ecg-diff-count-3 (TEST)")  # fmt: skip
+    plot(args.out / "series_ecg.png", model, test, labels, "ecg-diff-count-3 (TEST)")
     return out
 
 

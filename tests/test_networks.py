@@ -16,6 +16,7 @@ CONFIGS = {
     "resconv": dict(image_shape=(3, 11, 6), latent_dim=3, hidden_dims=(4, 8)),
     "gru": dict(vocab_size=11, latent_dim=3, embedding_dim=4, hidden_dim=6),
     "tcn": dict(n_features=2 * 13, channels=2, latent_dim=3, hidden_dims=(4, 8)),
+    "series-gru": dict(n_features=2 * 13, channels=2, latent_dim=3, hidden_dims=(4, 8)),
 }
 # A network around another, with a learned density of its code (bottleneck="quantized").
 # (n_features is the inner network's; build_network leaves out what a config lacks.)
@@ -85,9 +86,10 @@ def test_tcn_output_length_matches_any_window(length, levels):
     assert net.encode(x).shape == (2, 2)
 
 
-def test_tcn_refuses_rows_that_do_not_split_into_its_channels():
+@pytest.mark.parametrize("name", ["tcn", "series-gru"])
+def test_series_networks_refuse_rows_that_do_not_split_into_their_channels(name):
     with pytest.raises(ValueError, match="13 values do not split into 2 channels"):
-        build_network("tcn", n_features=13, channels=2)
+        build_network(name, n_features=13, channels=2)
 
 
 @pytest.mark.parametrize("size", [(1, 1), (2, 3), (7, 7), (28, 28), (31, 17), (64, 64), (64, 48)])

@@ -195,3 +195,92 @@ def test_predict_steps_needs_a_series_model():
     detector = aekit.AnomalyDetector(aekit.Autoencoder(2, epochs=1)).fit(X)
     with pytest.raises(ValueError, match="predict_steps needs a series model inside"):
         detector.predict_steps(X)
+
+
+def test_gaps_are_filled_along_time_by_linear_interpolation():
+    from aekit.series.reading import read
+
+    values = sines(300)
+    gappy = values.copy()
+    gappy[100:110, 0] = np.nan
+    gappy[:3, 1] = np.nan  # an end: the nearest value
+    filled = read(gappy, 64, interpolate=True).values
+    by_hand = np.interp(np.arange(100, 110), [99, 110], values[[99, 110], 0])
+    np.testing.assert_allclose(filled[100:110, 0], by_hand)
+    np.testing.assert_array_equal(filled[:3, 1], values[3, 1])
+    np.testing.assert_array_equal(filled[110:], values[110:])
+    model = aekit.SeriesAutoencoder(window=64, handle_missing="interpolate", **FAST)
+    assert np.all(np.isfinite(model.fit(gappy).step_scores(gappy)))
+    with pytest.raises(
+        ValueError,
+        match=r"13 missing or infinite value\(s\), the first at \(0, 1\): fill them first, or set "
+        "handle_missing='interpolate'",
+    ):
+        model.set_params(handle_missing="error").fit(gappy)
+
+
+@pytest.mark.parametrize(
+    ("X", "params", "message"),
+    [
+        (np.c_[np.zeros(300), np.full(300, np.nan)], {"window": 64},
+         "channel 1 holds no value at all"),
+        (np.r_[np.zeros(299), np.inf], {"window": 64}, "infinite values are not gaps"),
+        (np.where(np.eye(5, 50) > 0, np.nan, 1.0), {},  # each series one gap: fine
+         None),
+    ],
+)  # fmt: skip
+def test_interpolation_refuses_what_it_cannot_fill(X, params, message):
+    model = aekit.SeriesAutoencoder(handle_missing="interpolate", scoring="error", epochs=1,
+                                    **params)  # fmt: skip
+    if message is None:
+        assert np.all(np.isfinite(model.fit(X).transform(X)))
+        return
+    with pytest.raises(ValueError, match=message):
+        model.fit(X)
+
+
+def test_columns_pick_the_channels_of_a_dataframe():
+    frame = pd.DataFrame(sines(600), columns=["a", "b"]).assign(label="x", c=1.0)
+    model = aekit.SeriesAutoencoder(window=64, columns=["b", "a"], **FAST).fit(frame)
+    assert model.n_features_in_ == 2 and model.series_spec_.columns == ["b", "a"]
+    rebuilt = model.reconstruct(frame)
+    assert list(rebuilt.columns) == ["b", "a"]
+    with pytest.raises(ValueError, match=r"columns \['a'\] are not in X"):
+        model.transform(frame.drop(columns=["a"]))
+
+
+def test_a_time_column_of_text_is_read_as_dates():
+    frame = pd.DataFrame({"t": ["2026-01-02", "2026-01-10", "2026-01-03"] * 100,
+                          "a": np.arange(300.0)})  # fmt: skip
+    with pytest.raises(ValueError, match="has duplicated steps"):
+        aekit.SeriesAutoencoder(window=8, time_column="t").fit(frame)
+    days = pd.date_range("2026-01-01", periods=300).strftime("%Y-%m-%d").tolist()
+    days[5], days[50] = days[50], days[5]  # "2026-01-06" < "2026-02-20" as text and date
+    frame = pd.DataFrame({"t": days, "a": np.arange(300.0)})
+    with pytest.raises(ValueError, match="not sorted"):
+        aekit.SeriesAutoencoder(window=8, time_column="t").fit(frame)
+    frame = pd.DataFrame({"t": ["soon"] * 300, "a": np.arange(300.0)})
+    with pytest.raises(ValueError, match="holds neither numbers nor dates"):
+        aekit.SeriesAutoencoder(window=8, time_column="t").fit(frame)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"architecture": "series-gru", "epochs": 10}, {"variational": True, "epochs": 30}],
+    ids=["series-gru", "vae"],
+)
+def test_the_gru_network_and_the_vae_find_the_spike(params):
+    model = aekit.SeriesAutoencoder(window=64, **{**FAST, **params}).fit(sines())
+    spiked = sines(seed=1)
+    spiked[1500:1504, 0] += 5
+    assert 1490 <= np.argmax(model.step_scores(spiked)) <= 1514
+    assert model.has_prior == params.get("variational", False)
+
+
+def test_a_series_vae_samples_windows_and_a_plain_model_refuses():
+    model = aekit.SeriesAutoencoder(window=64, variational=True, **FAST).fit(sines())
+    windows = model.sample(5, random_state=0)
+    assert windows.shape == (5, 64, 2) and np.all(np.isfinite(windows))
+    np.testing.assert_array_equal(windows, model.sample(5, random_state=0))
+    with pytest.raises(ValueError, match="fit it with variational=True"):
+        aekit.SeriesAutoencoder(window=64, **FAST).fit(sines(300)).sample(2)

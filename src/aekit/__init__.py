@@ -24,6 +24,7 @@ from . import array_plugin  # noqa: E402, F401  isort: skip
 from .text import plugin as _text_plugin  # noqa: E402, F401  isort: skip
 from .audio import plugin as _audio_plugin  # noqa: E402, F401  isort: skip
 from .images import plugin as _image_plugin  # noqa: E402, F401  isort: skip
+from .series import plugin as _series_plugin  # noqa: E402, F401  isort: skip
 
 __all__ = [
     "AnomalyDetector",

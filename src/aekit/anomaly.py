@@ -88,7 +88,8 @@ class AnomalyDetector(Wrapper, Declared, OutlierMixin, BaseEstimator):
               "square number of features, at least 8x8, in [0, 1]) and 1 for everything else, "
               "tables included.",
               {"metavar": "auto|N",
-               "help": "detector: side of the pixel neighbourhood the error is averaged over"}),
+               "help": "detector: side of the pixel neighbourhood the error is averaged "
+                       "over; --model series: steps per window of the long series in DATA"}),
         inherited(TRAINING, "autoencoder"),
     )  # fmt: skip
 

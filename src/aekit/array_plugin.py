@@ -19,6 +19,7 @@ from .modality import (
     Modality,
     UsageError,
     about,
+    auto_or,
     autoencoder_of,
     flag,
     modality_named,
@@ -84,8 +85,8 @@ class Arrays(Modality):
             raise UsageError("--window is a detector setting: give --contamination too.")
         return AnomalyDetector(
             autoencoder,
-            contamination=_auto_or(detector["contamination"], float, "--contamination"),
-            window=_auto_or(detector.get("window"), int, "--window"),
+            contamination=auto_or(detector["contamination"], float, "--contamination"),
+            window=auto_or(detector.get("window"), int, "--window"),
         )
 
     def serving(self, estimator: Any) -> Modality:
@@ -208,16 +209,6 @@ class Arrays(Modality):
                 "one-hot encoding is not in the ONNX graph. Export a model of numeric data."
             )
         return model
-
-
-def _auto_or(text: str | None, kind: type, name: str) -> Any:
-    """A flag's value: "auto" (also when left out) or a number of ``kind``."""
-    if text is None or text == "auto":
-        return "auto"
-    try:
-        return kind(text)
-    except ValueError:
-        raise UsageError(f"{name} must be 'auto' or a number; got {text!r}.") from None
 
 
 def _streams(model: Any, source: str, out: Path) -> bool:

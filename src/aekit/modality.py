@@ -111,6 +111,14 @@ class Modality:
         """``aekit score``: one normality score per sample (higher is more normal)."""
         return model.score_samples(data)
 
+    def score_table(self, model: Any, data: Any) -> tuple[Any, float | None]:
+        """``aekit score``'s table, a row per sample (per time step for a series) with a
+        "score" column (higher is more normal), and the model's threshold on those
+        scores (None without one)."""
+        import pandas as pd
+
+        return pd.DataFrame({"score": self.scores(model, data)}), getattr(model, "offset_", None)
+
     def metrics(self, model: Any, data: Any) -> dict[str, Any]:
         """``aekit evaluate``: named figures of ``model`` on ``data``."""
         raise NotImplementedError
@@ -202,6 +210,16 @@ def about(source: str) -> Iterator[None]:
 def first_line(exc: BaseException) -> str:
     # scikit-learn's messages run over several lines; their first line is the summary.
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def auto_or(text: str | None, kind: type, name: str) -> Any:
+    """A flag's value: "auto" (also when left out) or a number of ``kind``."""
+    if text is None or text == "auto":
+        return "auto"
+    try:
+        return kind(text)
+    except ValueError:
+        raise UsageError(f"{name} must be 'auto' or a number; got {text!r}.") from None
 
 
 def flag(name: str) -> str:

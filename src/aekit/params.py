@@ -137,6 +137,13 @@ KL_WARMUP = Param(
     "collapse). 0 turns the warm-up off.",
     {"type": float, "help": "variational: share of the run to ramp beta"}, float)  # fmt: skip
 
+VARIATIONAL = Param(
+    "variational", False, ["boolean"], "bool",
+    "A variational autoencoder: a Gaussian code with a KL term to the prior N(0, I) "
+    "(weighted by beta, ramped up over kl_warmup of the run), so it can sample. For "
+    "text, combine with word_dropout so the decoder relies on the code.",
+    {"action": "store_true", "help": "a VAE (text, audio, series)"}, bool)  # fmt: skip
+
 # ---------------------------------------------------------------- training parameters
 # Every neural estimator takes these, with its own defaults where it says so.
 TRAINING: tuple[Param, ...] = (

@@ -46,15 +46,13 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
 
 
 def cmd_score(args: argparse.Namespace) -> None:
-    import pandas as pd
-
     out = check_output(args.output, args.force, ARRAY_FORMATS)
     model, plugin = _load_model(args.model, unwrap=False)
     data = plugin.read(args.data, column=args.column, skip_bad=args.skip_bad)
     with about(args.data):
-        scores = plugin.scores(model, data)
-    threshold = args.threshold if args.threshold is not None else getattr(model, "offset_", None)
-    table = pd.DataFrame({"score": scores})
+        table, own = plugin.score_table(model, data)
+    scores = table["score"].to_numpy()
+    threshold = args.threshold if args.threshold is not None else own
     if threshold is not None:
         labels = table["label"] = np.where(scores < threshold, -1, 1)
     write_array(out, table)

@@ -1,12 +1,21 @@
 """Networks: the registry and the built-in architectures, which register themselves.
 
 ``dense`` (MLP), ``conv`` (strided convolutions for images), ``tcn`` (dilated 1-D
-convolutions for windows of a time series) and ``gru`` (a sequence-to-sequence
-network for token ids); see :mod:`aekit.networks.registry` for
-the contract every network, built-in or the user's own, follows.
+convolutions for windows of a time series), ``series-gru`` (recurrent, for the same
+windows) and ``gru`` (a sequence-to-sequence network for token ids); see
+:mod:`aekit.networks.registry` for the contract every network, built-in or the user's
+own, follows.
 """
 
-from . import conv, dense, entropy, resconv, sequence, tcn  # noqa: F401  (importing them registers them)
+from . import (  # noqa: F401  (importing them registers them)
+    conv,
+    dense,
+    entropy,
+    resconv,
+    sequence,
+    series_gru,
+    tcn,
+)
 from .layers import ACTIVATIONS
 from .registry import (
     NETWORKS,

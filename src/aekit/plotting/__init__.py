@@ -11,6 +11,7 @@ from .generative import InterpolationDisplay, ManifoldDisplay
 from .history import TrainingCurvesDisplay
 from .latent import LatentMapDisplay
 from .reconstruction import ReconstructionDisplay
+from .series import SeriesAnomalyDisplay
 from .text import TextReconstructionDisplay
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "LatentMapDisplay",
     "ManifoldDisplay",
     "ReconstructionDisplay",
+    "SeriesAnomalyDisplay",
     "SpectrogramDisplay",
     "TextReconstructionDisplay",
     "TrainingCurvesDisplay",

@@ -73,15 +73,18 @@ class Markup(str):
     """A string that is already HTML."""
 
 
-def figure(draw: Callable[[Any], Any], caption: str, size: tuple[float, float] = (7, 4)) -> str:
-    """A PNG of what ``draw(ax)`` puts on a fresh axes, inlined, with a caption.
+def figure(
+    draw: Callable[[Any], Any], caption: str, size: tuple[float, float] = (7, 4), rows: int = 1
+) -> str:
+    """A PNG of what ``draw(ax)`` puts on a fresh axes (``rows`` > 1: on that many
+    axes, one above the other, sharing x), inlined, with a caption.
 
     Figures are made without pyplot, so a report never touches the user's backend.
     """
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=size)
-    draw(fig.add_subplot())
+    draw(fig.subplots(rows, 1, sharex=True) if rows > 1 else fig.add_subplot())
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
     data = base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -15,8 +15,10 @@ from sklearn.utils.validation import check_is_fitted
 from ..array_input import ArrayInput
 from ..autoencoder import CONTRACTIVE, CORRUPTION, NETWORK, SPARSITY, Autoencoder
 from ..model_file import register_estimator
-from ..params import LATENT_DIM, TRAINING, Param, parameters
+from ..params import BETA, KL_WARMUP, LATENT_DIM, TRAINING, VARIATIONAL, Param, parameters
+from ..penalties import PriorKL
 from ..scaling import Scaling
+from ..variational import FREE_BITS
 from .nearest import nearest
 from .reading import Series, SeriesSpec, from_rows, rows
 from .windows import stitch
@@ -27,7 +29,7 @@ SERIES = (
           "Steps per window. None: every row of X is one series (n_series, length[, "
           "n_channels]); an int: X is one long series (n_steps[, n_channels]), an array or "
           "a DataFrame, cut into windows of this many steps.",
-          {"type": int, "help": "steps per window of a long series"}, int | None),
+          None, int | None),  # its flag is the detector's --window, which --model series reads
     Param("stride", None, [None, Interval(Integral, 1, None, closed="left")], "int or None",
           "Steps between the windows fit and transform take; None: window // 4 (fit "
           "moves each start on by a random 0 to stride - 1 steps, so a periodic series "
@@ -48,6 +50,19 @@ SERIES = (
           "The DataFrame column that holds the time (kept for output, checked sorted and "
           "unique); a DatetimeIndex is used without it.",
           {"help": "the CSV column of the time"}, str | None),
+    Param("columns", None, [None, list, tuple], "list of str or None",
+          "The DataFrame columns that are the channels; None: every column but the time. "
+          "New data must hold them too (other columns are then left out).",
+          {"nargs": "+", "metavar": "NAME", "help": "the CSV columns that are the channels"},
+          list | tuple | None),
+    Param("handle_missing", "error", [StrOptions({"error", "interpolate"})],
+          '{"error", "interpolate"}',
+          "Missing values (NaN): an error naming the first, or filled by linear "
+          "interpolation along time (by position; the ends by the nearest value). A "
+          "channel with no value at all is an error either way.",
+          # One --handle-missing flag for both meanings; each estimator checks its own.
+          {"choices": ["error", "impute", "interpolate"],
+           "help": "missing values: error, impute (tables), interpolate (series)"}, str),
 )  # fmt: skip
 _MAX_CODES = 50_000  # fit codes kept for the code-distance term of the scores
 _NETWORK = tuple(p for p in NETWORK if p.name not in ("image_shape", "channels_first"))
@@ -63,7 +78,8 @@ class SeriesAutoencoder(Autoencoder):
     ``transform`` gives a code per series or per window, ``inverse_transform`` windows
     back, ``reconstruct`` the whole series (overlapping windows averaged),
     ``score_samples`` a score per window and :meth:`step_scores` one per time step.
-    Every setting of the family applies (``noise``, ``sparsity``, ``contractive``).
+    Every setting of the family applies (``noise``, ``sparsity``, ``contractive``), and
+    ``variational=True`` makes a VAE whose ``sample`` draws new windows.
 
     Parameters
     ----------
@@ -95,9 +111,9 @@ class SeriesAutoencoder(Autoencoder):
     (2000,)
     """
 
-    _parameters = parameters(LATENT_DIM, SERIES, _NETWORK, CORRUPTION, SPARSITY,
-                             CONTRACTIVE, TRAINING, latent_dim=16, architecture="tcn",
-                             batch_size=64)  # fmt: skip
+    _parameters = parameters(LATENT_DIM, SERIES, _NETWORK, VARIATIONAL, BETA, KL_WARMUP,
+                             FREE_BITS, CORRUPTION, SPARSITY, CONTRACTIVE, TRAINING,
+                             latent_dim=16, architecture="tcn", batch_size=64)  # fmt: skip
 
     def fit(self, X: Any, y: Any = None) -> SeriesAutoencoder:
         """Train on ``X``: series of equal length, or one long series with ``window``;
@@ -120,7 +136,11 @@ class SeriesAutoencoder(Autoencoder):
         return self._map(lambda xb: objective.encode(self.network_, xb), x)
 
     def _fit_input(self, X: Any) -> torch.Tensor:
-        self.series_spec_, series = SeriesSpec.fit(X, self.window, self.time_column)
+        self.series_spec_, series = SeriesSpec.fit(
+            X, self.window, time_column=self.time_column,
+            select=None if self.columns is None else list(self.columns),
+            interpolate=self.handle_missing == "interpolate",
+        )  # fmt: skip
         # scikit-learn's meaning, X.shape[1]: a stream's channels, a collection's length.
         spec = self.series_spec_
         self.n_features_in_ = spec.channels if spec.window is not None else spec.length
@@ -143,6 +163,16 @@ class SeriesAutoencoder(Autoencoder):
                     "scoring='error'."
                 )
         return torch.from_numpy(rows(windows))
+
+    # ------------------------------------------------------------------ the axes
+    def _bottleneck(self) -> str:
+        return "gaussian" if self.variational else super()._bottleneck()
+
+    def _penalties(self) -> list[Any]:
+        own = super()._penalties()
+        return [PriorKL(self.beta, self.kl_warmup, self.free_bits), *own] if self.has_prior else own
+
+    _no_prior = "this model cannot sample: fit it with variational=True to draw windows."
 
     def _stride(self) -> int | None:
         return None if self.window is None else self.stride or max(1, self.window // 4)

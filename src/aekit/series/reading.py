@@ -5,7 +5,8 @@ Two forms. Without ``window``, each row is one series of equal length (UCR style
 input is one long series, ``(n_steps,)`` or ``(n_steps, n_channels)``, an array or a
 DataFrame (its time kept from a DatetimeIndex or ``time_column``), cut into windows.
 Channels are standardised by their mean and spread on the fit data; a constant channel
-keeps scale 1 (it is centred, never divided by zero).
+keeps scale 1 (it is centred, never divided by zero). Gaps (NaN) are an error, or
+filled by linear interpolation along time when asked.
 """
 
 from __future__ import annotations
@@ -41,23 +42,27 @@ class SeriesSpec:
     mean: list[float]
     scale: list[float]
     flat_input: bool  # fitted on data without a channel axis: output has none either
-    columns: list[str] | None = None
+    columns: list[str] | None = None  # a DataFrame's channels at fit
     time_column: str | None = None
+    select: list[str] | None = None  # the DataFrame columns asked for (all numeric: None)
+    interpolate: bool = False  # fill gaps along time, or refuse them
 
     @classmethod
-    def fit(cls, X: Any, window: int | None, time_column: str | None) -> tuple[SeriesSpec, Series]:
-        series = read(X, window, time_column)
+    def fit(cls, X: Any, window: int | None, **reading: Any) -> tuple[SeriesSpec, Series]:
+        """The spec of the fit data ``X`` and ``X`` read; ``reading``: ``time_column``,
+        ``select`` and ``interpolate``, as :func:`read` takes them."""
+        series = read(X, window, **reading)
         values = series.values.reshape(-1, series.values.shape[-1])
         mean, scale = values.mean(axis=0), values.std(axis=0)
         scale[scale < 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0  # a constant channel
         length = window if window is not None else series.values.shape[1]
         spec = cls(window, int(length), values.shape[1], mean.tolist(), scale.tolist(),
-                   series.flat, series.columns, time_column)  # fmt: skip
+                   series.flat, series.columns, **reading)  # fmt: skip
         return spec, series
 
     def read(self, X: Any) -> Series:
         """New data in the fitted form, checked against the fitted channels."""
-        series = read(X, self.window, self.time_column)
+        series = read(X, self.window, self.time_column, self.select, self.interpolate)
         got = series.values.shape[-1]
         if got != self.channels:
             raise ValueError(f"this model was fitted on {self.channels} channel(s); X has {got}.")
@@ -110,13 +115,20 @@ def from_rows(out: np.ndarray, channels: int) -> np.ndarray:
     return out.reshape(len(out), channels, -1).transpose(0, 2, 1)
 
 
-def read(X: Any, window: int | None, time_column: str | None) -> Series:
-    """``X`` as float64 values: (n_steps, C) with a window, (n, L, C) without."""
+def read(
+    X: Any,
+    window: int | None,
+    time_column: str | None = None,
+    select: list[str] | None = None,
+    interpolate: bool = False,
+) -> Series:
+    """``X`` as float64 values: (n_steps, C) with a window, (n, L, C) without; of a
+    DataFrame, the ``select`` columns (every other one but the time when None)."""
     if window is None:
-        if isinstance(X, pd.DataFrame | pd.Series) or time_column is not None:
+        if isinstance(X, pd.DataFrame | pd.Series) or time_column is not None or select:
             raise ValueError(
-                "a DataFrame (or time_column) is one long series: set window to cut it "
-                "into windows; without window each row of an array is one series."
+                "a DataFrame (or time_column, columns) is one long series: set window to cut "
+                "it into windows; without window each row of an array is one series."
             )
         values = _numeric(X, ensure_2d=True)
         flat = values.ndim == 2
@@ -125,43 +137,68 @@ def read(X: Any, window: int | None, time_column: str | None) -> Series:
         if values.ndim != 3:
             raise ValueError(f"series without window are (n_series, length) or (n_series, "
                              f"length, n_channels); got shape {values.shape}.")  # fmt: skip
-        _no_gaps(values)
-        return Series(values, flat=flat)
+        return Series(_gaps(values, interpolate), flat=flat)
     index, columns, flat = None, None, isinstance(X, pd.Series)
     if flat:
         X = X.to_frame()
     if isinstance(X, pd.DataFrame):
         X, index = _time(X, time_column)
+        if select:
+            missing = [c for c in select if c not in X.columns]
+            if missing:
+                raise ValueError(f"columns {missing} are not in X (its columns: "
+                                 f"{[str(c) for c in X.columns]}).")  # fmt: skip
+            X = X[list(select)]
         bad = [str(c) for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
         if bad:
             raise ValueError(f"non-numeric column(s) {bad}: a series holds numbers only "
-                             "(select its channels, or name the time in time_column).")  # fmt: skip
+                             "(select its channels with columns, or name the time in "
+                             "time_column).")  # fmt: skip
         columns = [str(c) for c in X.columns]
         X = X.to_numpy(dtype=np.float64)
-    elif time_column is not None:
-        raise ValueError("time_column names a DataFrame column; X is an array.")
+    elif time_column is not None or select:
+        raise ValueError("time_column and columns name DataFrame columns; X is an array.")
     values = _numeric(X, ensure_2d=False)
     if values.ndim == 1:
         values, flat = values[:, None], True
     if values.ndim != 2:
         raise ValueError(f"a series cut into windows is (n_steps,) or (n_steps, n_channels); "
                          f"got shape {values.shape}.")  # fmt: skip
-    _no_gaps(values)
-    return Series(values, index, columns, flat)
+    return Series(_gaps(values[None], interpolate, stream=True)[0], index, columns, flat)
 
 
 def _numeric(X: Any, ensure_2d: bool) -> np.ndarray:
-    """scikit-learn's checks (sparse, complex, empty, non-numeric), gaps left to _no_gaps."""
+    """scikit-learn's checks (sparse, complex, empty, non-numeric), gaps left to _gaps."""
     return check_array(X, dtype=np.float64, ensure_2d=ensure_2d, allow_nd=True,
                        ensure_all_finite=False, input_name="X")  # fmt: skip
 
 
-def _no_gaps(values: np.ndarray) -> None:
+def _gaps(values: np.ndarray, interpolate: bool, stream: bool = False) -> np.ndarray:
+    """``values`` (n, L, C) without gaps: NaN filled by linear interpolation along the
+    steps (the ends by the nearest value) when ``interpolate``, else an error;
+    ``stream``: the one row is a long series (places are then (step, channel))."""
     bad = ~np.isfinite(values)
-    if bad.any():
-        first = np.argwhere(bad)[0].tolist()
-        raise ValueError(f"X holds {int(bad.sum())} missing or infinite value(s), the first "
-                         f"at {tuple(first)}: fill them first.")  # fmt: skip
+    if not bad.any():
+        return values
+    infinite = np.isinf(values)
+    if not interpolate or infinite.any():
+        first = np.argwhere(infinite if interpolate else bad)[0].tolist()
+        where = tuple(first[1:] if stream else first)
+        n = int((infinite if interpolate else bad).sum())
+        hint = "infinite values are not gaps" if interpolate else (
+            "fill them first, or set handle_missing='interpolate'")  # fmt: skip
+        raise ValueError(f"X holds {n} missing or infinite value(s), the first at {where}: "
+                         f"{hint}.")  # fmt: skip
+    empty = bad.all(axis=1)
+    if empty.any():
+        series, channel = np.argwhere(empty)[0].tolist()
+        what = f"channel {channel}" + ("" if stream else f" of series {series}")
+        raise ValueError(f"{what} holds no value at all: there is nothing to interpolate from.")
+    n, length, c = values.shape
+    # One column per (series, channel), the steps down the rows: pandas fills along time.
+    frame = pd.DataFrame(values.transpose(1, 0, 2).reshape(length, n * c))
+    filled = frame.interpolate(method="linear", limit_direction="both").to_numpy()
+    return filled.reshape(length, n, c).transpose(1, 0, 2)
 
 
 def _time(frame: pd.DataFrame, time_column: str | None) -> tuple[pd.DataFrame, Any]:
@@ -170,7 +207,7 @@ def _time(frame: pd.DataFrame, time_column: str | None) -> tuple[pd.DataFrame, A
         if time_column not in frame.columns:
             raise ValueError(f"time_column={time_column!r} is not a column of X "
                              f"(columns: {[str(c) for c in frame.columns]}).")  # fmt: skip
-        index = pd.Index(frame[time_column], name=time_column)
+        index = pd.Index(_as_time(frame[time_column]), name=time_column)
         frame = frame.drop(columns=[time_column])
     elif isinstance(frame.index, pd.DatetimeIndex):
         index = frame.index
@@ -182,3 +219,16 @@ def _time(frame: pd.DataFrame, time_column: str | None) -> tuple[pd.DataFrame, A
     if not index.is_monotonic_increasing:
         raise ValueError(f"the time {index.name or 'index'} is not sorted: sort X by it first.")
     return frame, index
+
+
+def _as_time(column: pd.Series) -> pd.Series:
+    """A time column as numbers or datetimes (text read from a CSV is parsed), so that
+    its order is the order of time, not of spelling."""
+    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_datetime64_any_dtype(column):
+        return column
+    try:
+        return pd.to_datetime(column, format="ISO8601")
+    except (ValueError, TypeError):
+        first = column.iloc[0] if len(column) else None
+        raise ValueError(f"the time column {column.name!r} holds neither numbers nor dates "
+                         f"(such as {first!r}).") from None  # fmt: skip

@@ -18,7 +18,16 @@ from ..inputs import as_list
 from ..model_file import register_estimator
 from ..networks import build_network
 from ..objective import Objective
-from ..params import BETA, KL_WARMUP, LATENT_DIM, TRAINING, Param, parameters, positive_int
+from ..params import (
+    BETA,
+    KL_WARMUP,
+    LATENT_DIM,
+    TRAINING,
+    VARIATIONAL,
+    Param,
+    parameters,
+    positive_int,
+)
 from ..penalties import PriorKL
 from .sequences import TokenCrossEntropy, length_buckets, pad_ids, trim
 from .tokenizer import KINDS, decode, train_tokenizer
@@ -48,10 +57,7 @@ TEXT = (
           "Vectors made from the code that the decoder attends to at every step (0: "
           "none), so each position of a long text can read its own part of the code.",
           {"type": int, "help": "code slots the decoder attends to"}, int),
-    Param("variational", False, ["boolean"], "bool", "A text VAE: Gaussian code with a KL "
-          "term to the prior, ramped up over kl_warmup of the run; combine with word_dropout "
-          "so the decoder relies on the code.",
-          {"action": "store_true", "help": "a VAE (text, audio)"}, bool),
+    VARIATIONAL,
     BETA,
     KL_WARMUP,
     Param("word_dropout", 0.0, [Interval(Real, 0, 1, closed="left")], "float in [0, 1)",
