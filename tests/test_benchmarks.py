@@ -191,7 +191,7 @@ def test_compression_benchmark_runs_on_a_tiny_budget(tmp_path, capsys):
 def test_series_benchmark_runs_on_a_tiny_budget(series_data, tmp_path, capsys):
     bench = _module("series")
     argv = ["--data", str(series_data), "--max-time", "1", "--window", "32",
-            "--params", '{"epochs": 1}', "--out", str(tmp_path)]  # fmt: skip
+            "--params", '{"epochs": 1}', "--seeds", "1", "--out", str(tmp_path)]  # fmt: skip
     figures = bench.main(argv)
     out = capsys.readouterr().out
     assert "ECG, per-step ROC AUC, nearest neighbour" in out and "InternalBleeding16" in out

@@ -110,6 +110,13 @@ def test_series_of_a_npy_file_need_no_window(tmp_path, capsys):
     out = tmp_path / "s.csv"
     assert main(["score", str(model), str(tmp_path / "x.npy"), "-o", str(out)]) == 0
     assert list(pd.read_csv(out).columns) == ["score"] and len(pd.read_csv(out)) == 40
+    np.save(tmp_path / "y.npy", np.arange(40) % 2)
+    report = tmp_path / "r.html"
+    args = [str(model), str(tmp_path / "x.npy"), "-o", str(report)]
+    assert main(["report", *args, "--labels", str(tmp_path / "y.npy")]) == 0
+    html = report.read_text()
+    assert "The first series (first channel) and their reconstructions" in html
+    assert "label accuracy from the codes" in html
 
 
 @pytest.mark.parametrize(

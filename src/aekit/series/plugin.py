@@ -107,11 +107,11 @@ class SeriesData(Modality):
     def describe(self, entry: dict[str, Any]) -> list[str]:
         state, params = entry["state"], entry["params"]
         spec = state["series_spec"]
-        form = (
-            f"series of {spec['length']} steps"
-            if spec["window"] is None
-            else f"window {spec['window']} (stride {params['stride'] or spec['window'] // 4})"
-        )
+        if spec["window"] is None:
+            form = f"series of {spec['length']} steps"
+        else:
+            stride = params["stride"] or max(1, spec["window"] // 4)
+            form = f"window {spec['window']} (stride {stride})"
         named = f" {spec['columns']}" if spec.get("columns") else ""
         timed = f", time column {spec['time_column']!r}" if spec.get("time_column") else ""
         return [
