@@ -43,15 +43,26 @@ def clone_scoring(model, scoring):
     return twin
 
 
-def test_step_scores_are_the_squared_errors_of_the_reconstruction():
-    # One window spans the series, so each step's score is its own squared error
-    # (standardised by the fit channels' spread, averaged over channels).
-    series = sines(200)
-    model = aekit.SeriesAutoencoder(window=200, scoring="error", **{**FAST, "epochs": 2})
-    model.fit(series)
-    spread = series.std(axis=0)
-    by_hand = (((model.reconstruct(series) - series) / spread) ** 2).mean(axis=1)
-    np.testing.assert_allclose(model.step_scores(series), by_hand, rtol=1e-4, atol=1e-8)
+def test_step_scores_are_the_squared_errors_over_their_spread_on_the_fit_windows():
+    # A new series one window long: each step's score is its squared error
+    # (standardised by the fit channels' spread), divided by the mean squared error of
+    # that step of the window and channel over every fit window, averaged over channels.
+    train, window = sines(600), 50
+    model = aekit.SeriesAutoencoder(window=window, scoring="error", **{**FAST, "epochs": 3})
+    model.fit(train)
+    std = train.std(axis=0)
+    model.set_params(stride=1)  # transform: a code for the window at every step
+
+    def squared_errors(series):  # of each window, (n, window, 2), standardised
+        windows = np.stack([series[i : i + window] for i in range(len(series) - window + 1)])
+        rebuilt = model.inverse_transform(model.transform(series))
+        return ((rebuilt - windows) / std) ** 2
+
+    spread = squared_errors(train).mean(axis=0)
+    new = sines(window, seed=3)
+    by_hand = (squared_errors(new)[0] / spread).mean(axis=1)
+    np.testing.assert_allclose(model.error_spread_, spread, rtol=1e-4)
+    np.testing.assert_allclose(model.step_scores(new), by_hand, rtol=1e-4)
 
 
 def test_code_distance_is_the_distance_to_the_nearest_fit_code(stream_model):
