@@ -137,3 +137,23 @@ def test_bad_series_flags_are_refused_by_name(series_files, tmp_path, capsys, fl
     assert main([*args, "--epochs", "1", "--quiet", *flags]) == 2
     assert message in capsys.readouterr().err.replace("\n", " ")
     assert not (tmp_path / "m.aek").exists()
+
+
+def test_the_daphnet_stream_goes_through_the_cli_with_its_nine_channels(
+    series_data, tmp_path, capsys
+):
+    data = series_data / "daphnet_S06R02E0.csv"
+    frame = pd.read_csv(data)
+    channels = [c for c in frame.columns if c not in ("timestamp", "is_anomaly")]
+    model, scores = tmp_path / "m.aek", tmp_path / "scores.csv"
+    flags = ["--model", "series", "--window", "32", "--epochs", "1", "--quiet"]
+    flags += ["--time-column", "timestamp", "--columns", *channels, "--contamination", "0.01"]
+    assert main(["train", str(data), "-o", str(model), *flags]) == 0
+    assert main(["score", str(model), str(data), "-o", str(scores)]) == 0
+    table = pd.read_csv(scores)
+    assert len(table) == len(frame) == 7040 and len(channels) == 9
+    assert (pd.to_datetime(table["timestamp"]) == pd.to_datetime(frame["timestamp"])).all()
+    capsys.readouterr()
+    assert main(["evaluate", str(model), str(data), "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert {f"reconstruction_mse[{c}]" for c in channels} <= set(metrics)
