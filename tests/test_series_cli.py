@@ -100,6 +100,18 @@ def test_encode_and_decode_give_codes_per_window_and_windows_back(series_files):
     assert np.load(windows).shape == (len(np.load(codes)), 64, 2)
 
 
+def test_a_series_vae_samples_windows_and_a_plain_model_says_why_not(series_files, capsys):
+    folder, model, train, _ = series_files
+    vae, out = folder / "vae.aek", folder / "samples.npy"
+    args = ["train", str(train), "-o", str(vae), *TRAIN, "--time-column", "t", "--columns", "a"]
+    assert main([*args, "b", "--variational", "--force"]) == 0
+    assert main(["sample", str(vae), "-n", "3", "-o", str(out), "--force"]) == 0
+    assert np.load(out).shape == (3, 64, 2)
+    capsys.readouterr()
+    assert main(["sample", str(model), "-n", "3", "-o", str(out), "--force"]) == 2
+    assert "fit it with variational=True" in capsys.readouterr().err
+
+
 def test_series_of_a_npy_file_need_no_window(tmp_path, capsys):
     rng = np.random.default_rng(0)
     X = np.sin(np.arange(50)[None] / 5 + rng.uniform(0, 6, size=(40, 1)))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .layers import window_length
 from .registry import register_network
 
 
@@ -36,12 +37,7 @@ class SeriesGRUAutoencoder(nn.Module):
     def __init__(self, config: SeriesGRUConfig):
         super().__init__()
         self.config = c = config
-        if c.channels < 1 or c.n_features % c.channels:
-            raise ValueError(
-                f"a series-gru network's rows hold channels x length values: {c.n_features} "
-                f"values do not split into {c.channels} channels."
-            )
-        self.length = c.n_features // c.channels
+        self.length = window_length("series-gru", c.n_features, c.channels)
         width, layers = max(c.hidden_dims or (64,)), max(1, len(c.hidden_dims))
         self.encoder_gru = nn.GRU(c.channels, width, layers, batch_first=True, bidirectional=True)
         self.to_code = nn.Linear(2 * width, c.latent_dim * c.code_params)

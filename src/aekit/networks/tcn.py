@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .layers import make_activation
+from .layers import make_activation, window_length
 from .registry import register_network
 
 
@@ -55,12 +55,7 @@ class TemporalConvAutoencoder(nn.Module):
     def __init__(self, config: TCNConfig):
         super().__init__()
         self.config = c = config
-        if c.channels < 1 or c.n_features % c.channels:
-            raise ValueError(
-                f"a tcn network's rows hold channels x length values: {c.n_features} values "
-                f"do not split into {c.channels} channels."
-            )
-        length = c.n_features // c.channels
+        length = window_length("tcn", c.n_features, c.channels)
         widths = [c.hidden_dims[0] if c.hidden_dims else c.channels, *c.hidden_dims]
         lengths = [length]
         for _ in c.hidden_dims:

@@ -182,7 +182,10 @@ class SeriesAutoencoder(Autoencoder):
         own = super()._penalties()
         return [PriorKL(self.beta, self.kl_warmup, self.free_bits), *own] if self.has_prior else own
 
-    _no_prior = "this model cannot sample: fit it with variational=True to draw windows."
+    _no_prior = (
+        "this model cannot sample: fit it with variational=True (CLI: --variational) to "
+        "draw windows."
+    )
 
     def _stride(self) -> int | None:
         return None if self.window is None else self.stride or max(1, self.window // 4)
