@@ -169,3 +169,16 @@ def test_the_daphnet_stream_goes_through_the_cli_with_its_nine_channels(
     assert main(["evaluate", str(model), str(data), "--json"]) == 0
     metrics = json.loads(capsys.readouterr().out)
     assert {f"reconstruction_mse[{c}]" for c in channels} <= set(metrics)
+
+
+def test_a_report_with_labelled_steps_gives_their_roc_auc(series_files, tmp_path):
+    _, model, _, test = series_files
+    labelled = tmp_path / "labelled.csv"
+    frame = pd.read_csv(test)
+    frame["is_anomaly"] = (frame.index >= 700) & (frame.index < 704)
+    frame.astype({"is_anomaly": int}).to_csv(labelled, index=False)
+    report = tmp_path / "r.html"
+    args = [str(model), str(labelled), "-o", str(report), "--labels", "is_anomaly"]
+    assert main(["report", *args]) == 0
+    html = report.read_text()
+    assert "per-step ROC AUC of the labelled anomalies" in html and "orange: labelled" in html
