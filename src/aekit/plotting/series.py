@@ -122,8 +122,8 @@ class SeriesAnomalyDisplay:
             self.labelled_ = stretches(anomalous(labels))
         for ax in axes:
             for colour, found in (("tab:red", self.flagged_), ("tab:orange", self.labelled_)):
-                for start, stop in found:
-                    ax.axvspan(x[start], x[stop - 1], color=colour, alpha=0.25, lw=0)
+                for start, stop in found:  # to the next step, so one step is visible
+                    ax.axvspan(x[start], x[min(stop, len(x) - 1)], color=colour, alpha=0.25, lw=0)
         top.legend(fontsize=8, loc="upper right")
         bottom.legend(fontsize=8, loc="upper right")
         self.axes_, self.figure_ = axes, top.figure
