@@ -134,9 +134,10 @@ class SeriesAutoencoder(Autoencoder):
         # window edges and noisy channels are rebuilt worse everywhere, not only where
         # something is wrong (InternalBleeding16, variational=True: the top step 7457,
         # at an edge of the series, without; 4199, in the labelled stretch, with).
-        spread = ((self._rebuilt(x[keep]) - x[keep]) ** 2).mean(axis=0)  # (length, C)
+        squared = (self._rebuilt(x[keep]) - x[keep]) ** 2  # (n, length, C), kept windows
+        spread = squared.mean(axis=0)
         self.error_spread_ = np.maximum(spread, 1e-2 * spread.mean() + 1e-12)
-        fit = self._fit_terms(x)
+        fit = self._fit_terms(x, squared)
         self.score_scales_ = {name: max(float(np.percentile(v, 99)), 1e-12)
                               for name, v in fit.items()}  # fmt: skip
         return self
@@ -255,13 +256,18 @@ class SeriesAutoencoder(Autoencoder):
         _, x, _ = self._windows(X, self._stride())
         return ((self._rebuilt(x) - x) ** 2).mean(axis=(1, 2))
 
-    def _terms(self, x: np.ndarray, codes: bool = True) -> dict[str, np.ndarray]:
+    def _terms(
+        self, x: np.ndarray, codes: bool = True, squared: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
         """The scoring's terms for standardised windows ``x`` (n, length, C), each
         (n, length): squared error per step, and the code's distance to the nearest fit
-        code repeated over the window's steps (unless ``codes`` is False)."""
+        code repeated over the window's steps (unless ``codes`` is False); ``squared``:
+        the windows' squared errors, when already computed."""
         terms = {}
         if self.scoring != "code_distance":
-            terms["error"] = ((self._rebuilt(x) - x) ** 2 / self.error_spread_).mean(axis=2)
+            if squared is None:
+                squared = (self._rebuilt(x) - x) ** 2
+            terms["error"] = (squared / self.error_spread_).mean(axis=2)
         if self.scoring != "error" and codes:
             distance = nearest(self._encode(rows(x)), self.codes_)
             terms["code_distance"] = np.repeat(distance[:, None], x.shape[1], axis=1)
@@ -288,12 +294,13 @@ class SeriesAutoencoder(Autoencoder):
         series, values, at = self._scored(X, 1)
         return values if at is None else stitch(values, at, len(series.values))
 
-    def _fit_terms(self, x: np.ndarray) -> dict[str, np.ndarray]:
+    def _fit_terms(self, x: np.ndarray, squared: np.ndarray | None = None) -> dict[str, Any]:
         """The terms of those of the fit windows ``x`` (every step) kept as codes: every
         fit window is also a fit code, so each is measured against the codes of the
-        windows that do not overlap it (of the other series, without a window)."""
+        windows that do not overlap it (of the other series, without a window).
+        ``squared``: the kept windows' squared errors, when already computed."""
         # code_starts_ index the fit windows at every step (series numbers without a window).
-        terms = self._terms(x[self.code_starts_], codes=False)
+        terms = self._terms(x[self.code_starts_], codes=False, squared=squared)
         if self.scoring != "error":
             zone = 1 if self.window is None else self.window
             distance = nearest(self.codes_, self.codes_, self.code_starts_, zone)
