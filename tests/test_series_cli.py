@@ -134,6 +134,7 @@ def test_series_of_a_npy_file_need_no_window(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
+        (["--time-column", "t"], "one long series: set window (CLI: --window N)"),
         (["--window", "ten"], "--window must be the number of steps per window; got 'ten'"),
         (["--window", "5000", "--time-column", "t", "--columns", "a"],
          "has 1500 steps, fewer than one window of 5000"),

@@ -127,8 +127,9 @@ def read(
     if window is None:
         if isinstance(X, pd.DataFrame | pd.Series) or time_column is not None or select:
             raise ValueError(
-                "a DataFrame (or time_column, columns) is one long series: set window to cut "
-                "it into windows; without window each row of an array is one series."
+                "a DataFrame (or time_column, columns) is one long series: set window (CLI: "
+                "--window N) to cut it into windows; without window each row of an array is "
+                "one series."
             )
         values = _numeric(X, ensure_2d=True)
         flat = values.ndim == 2
