@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .registry import register_network
@@ -32,6 +33,11 @@ class SequenceConfig:
     slots: int = 0
     # Encoder outputs per code unit: 2 for a Gaussian bottleneck (mean and log-variance).
     code_params: int = 1
+    # Logits from the token embeddings themselves (the decoder's state mapped to their
+    # width, scored against each), not from an output layer of its own: every token's
+    # one vector learns from both ends, so rare pieces are spelt sooner. False: the
+    # separate output layer (files from before).
+    tie_embeddings: bool = False
 
 
 @register_network("gru", config=SequenceConfig)
@@ -51,7 +57,12 @@ class SequenceAutoencoder(nn.Module):
         self.decoder = nn.GRU(c.embedding_dim + c.latent_dim, c.hidden_dim, batch_first=True)
         if c.slots:
             self.to_slots = nn.Linear(c.latent_dim, c.slots * c.hidden_dim)
-        self.output = nn.Linear(c.hidden_dim * (2 if c.slots else 1), c.vocab_size)
+        width = c.hidden_dim * (2 if c.slots else 1)
+        if c.tie_embeddings:
+            self.to_embedding = nn.Linear(width, c.embedding_dim)
+            self.output_bias = nn.Parameter(torch.zeros(c.vocab_size))
+        else:
+            self.output = nn.Linear(width, c.vocab_size)
 
     def encode(self, tokens: torch.Tensor) -> torch.Tensor:
         lengths = (tokens != PAD).sum(dim=1).clamp(min=1).cpu()
@@ -77,10 +88,12 @@ class SequenceAutoencoder(nn.Module):
     def _logits(self, out: torch.Tensor, slots: torch.Tensor | None) -> torch.Tensor:
         """Next-token logits from the decoder's states ``out`` (n, T, hidden); with
         slots, each state next to its attention read of them (Luong)."""
-        if slots is None:
-            return self.output(out)
-        weights = torch.softmax(out @ slots.transpose(1, 2) / out.shape[-1] ** 0.5, dim=-1)
-        return self.output(torch.cat([out, weights @ slots], dim=-1))
+        if slots is not None:
+            weights = torch.softmax(out @ slots.transpose(1, 2) / out.shape[-1] ** 0.5, dim=-1)
+            out = torch.cat([out, weights @ slots], dim=-1)
+        if self.config.tie_embeddings:
+            return F.linear(self.to_embedding(out), self.embedding.weight, self.output_bias)
+        return self.output(out)
 
     def decode(self, code: torch.Tensor, previous: torch.Tensor) -> torch.Tensor:
         """Logits of each next token given the ``previous`` ones (BOS first): teacher forcing."""

@@ -176,6 +176,7 @@ class TextAutoencoder(NeuralEstimator):
             hidden_dim=self.hidden_dim,
             encoder_dim=max(1, self.hidden_dim // 2),
             slots=self.slots,
+            tie_embeddings=True,
             code_params=BOTTLENECKS[self._bottleneck()].code_params,
         )
 
