@@ -152,6 +152,19 @@ def test_sequence_network_contract(name):
     assert torch.equal(twin.encode(tokens), net.encode(tokens))
 
 
+def test_tied_logits_score_the_state_against_each_token_embedding():
+    torch.manual_seed(0)
+    net = build_network("gru", **CONFIGS["gru"], tie_embeddings=True)
+    assert not hasattr(net, "output")  # no output layer of its own
+    code, previous = torch.randn(2, 3), torch.tensor([[2, 5, 6], [2, 8, 0]])
+    logits = net.decode(code, previous)
+    states, _ = net.decoder(net._step_inputs(code, previous), net._start(code))
+    by_hand = net.to_embedding(states) @ net.embedding.weight.T + net.output_bias
+    torch.testing.assert_close(logits, by_hand)
+    logits.pow(2).mean().backward()
+    assert all(p.grad is not None for p in (net.embedding.weight, net.output_bias))
+
+
 def _log_prob(net, code, ids):
     """Log-probability of decoded ``ids`` (up to EOS, or all) under teacher forcing."""
     ids = ids.tolist()
