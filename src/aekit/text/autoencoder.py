@@ -51,8 +51,8 @@ TEXT = (
     positive_int("embedding_dim", 64, "int", "Width of the token embeddings."),
     positive_int("hidden_dim", 128, "int", "Width of the decoder's GRU state; each direction "
                  "of the encoder has half. Small trains more texts per second, which is what "
-                 "a CPU budget lacks (NPS Chat, 300 s, 2 cores: held-out exact match 0.62 at "
-                 "128 against 0.49 at 256; 0.73 at 128 in 1,200 s)."),
+                 "a CPU budget lacks (NPS Chat, 300 s, 2 cores, untied decoder: held-out exact "
+                 "match 0.62 at 128 against 0.49 at 256; 0.73 at 128 in 1,200 s)."),
     Param("slots", 8, [Interval(Integral, 0, None, closed="left")], "int",
           "Vectors made from the code that the decoder attends to at every step (0: "
           "none), so each position of a long text can read its own part of the code.",
@@ -69,7 +69,7 @@ TEXT = (
           "decoder's language model instead of passing through the code; texts no language "
           "model predicts teach the network to carry any word sequence through the code, "
           "which is what new texts need. Best when no text is seen twice in the time given: "
-          "NPS Chat (5,928 unique posts, 300 s, 2 cores), held-out exact match 0.57 with "
+          "NPS Chat (5,928 unique posts, 300 s, 2 cores, untied), held-out exact match 0.57 with "
           "50,000 (11 passes), 0.62 with 600,000 (one pass; 10 s to make, 0.3 GB). 0 turns "
           "it off; a large corpus needs none.",
           {"type": int, "help": "extra random-word training texts"}, int),
