@@ -38,9 +38,10 @@ TEXT = (
           'How texts become tokens. "bpe": sub-word pieces, so unseen words are spelt from '
           'pieces; "word": whitespace-split words, those outside the vocabulary become '
           '[UNK]; "char": characters.', {"choices": list(KINDS), "help": "default bpe"}, str),
-    Param("vocab_size", 1000, [Interval(Integral, 8, None, closed="left")], "int",
-          'Largest vocabulary for "bpe" and "word" (four reserved tokens included). A small '
-          "sub-word vocabulary spells unseen words from pieces seen often.",
+    Param("vocab_size", 2000, [Interval(Integral, 8, None, closed="left")], "int",
+          'Largest vocabulary for "bpe" and "word" (four reserved tokens included). Unseen '
+          "words are spelt from its pieces. NPS Chat (300 s, 2 cores, seeds 0 and 1): "
+          "held-out word accuracy 0.655 and 0.646 with 2000, 0.643 and 0.634 with 1000.",
           {"type": int, "help": "largest vocabulary (bpe, word)"}, int),
     Param("lowercase", True, ["boolean"], "bool", "Lower-case texts before tokenizing "
           "(reconstructions are then lower-case).", None, bool),
