@@ -128,13 +128,14 @@ class SeriesAutoencoder(Autoencoder):
         keep = np.arange(len(x))
         if len(x) > _MAX_CODES:
             keep = np.sort(np.random.default_rng(0).choice(len(x), _MAX_CODES, replace=False))
-        self.codes_ = self._encode(rows(x[keep]))
+        kept = x[keep]
+        self.codes_ = self._encode(rows(kept))
         self.code_starts_ = keep if at is None else at[keep]
         # Each step of a window and channel weighs by its own error on the fit data:
         # window edges and noisy channels are rebuilt worse everywhere, not only where
         # something is wrong (InternalBleeding16, variational=True: the top step 7457,
         # at an edge of the series, without; 4199, in the labelled stretch, with).
-        squared = (self._rebuilt(x[keep]) - x[keep]) ** 2  # (n, length, C), kept windows
+        squared = (self._rebuilt(kept) - kept) ** 2  # (n, length, C)
         spread = squared.mean(axis=0)
         self.error_spread_ = np.maximum(spread, 1e-2 * spread.mean() + 1e-12)
         fit = self._fit_terms(x, squared)
@@ -294,7 +295,7 @@ class SeriesAutoencoder(Autoencoder):
         series, values, at = self._scored(X, 1)
         return values if at is None else stitch(values, at, len(series.values))
 
-    def _fit_terms(self, x: np.ndarray, squared: np.ndarray | None = None) -> dict[str, Any]:
+    def _fit_terms(self, x: np.ndarray, squared: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """The terms of those of the fit windows ``x`` (every step) kept as codes: every
         fit window is also a fit code, so each is measured against the codes of the
         windows that do not overlap it (of the other series, without a window).
