@@ -129,9 +129,11 @@ def test_text_benchmark_deduplicates_and_runs_on_a_tiny_budget(capsys):
     figures = bench.main(["--max-time", "2", "--limit", "300", "--params", params])
     assert 0 <= figures["word_accuracy"] <= 1 and 0 <= figures["tfidf"] <= 1
     assert 0 <= figures["exact_match_7plus"] <= 1
+    assert 0 <= figures["exact_match_unseen_words"] <= 1
     out = capsys.readouterr().out
     assert "chipotle" in out and "ten held-out posts of 7+ words" in out
     assert "target exact match on 7+ words >= 0.25" in out
+    assert "held-out posts with a word no training post has" in out
     assert all(f"\n  {bucket} " in out for bucket in ("all", "1-3", "4-6"))
 
 

@@ -208,3 +208,19 @@ def test_synthetic_texts_reuse_the_words_and_lengths_of_the_corpus():
     assert {len(w) for w in made} <= {len(w) for w in words}
     model = TextAutoencoder(**{**FIT, "epochs": 2, "synthetic": 20}).fit(CORPUS)
     assert model.transform(CORPUS).shape == (len(CORPUS), 8)
+
+
+def test_unseen_words_made_of_the_corpus_letters_come_back():
+    # Synthetic texts of pseudo-words teach spelling through the code: none of these
+    # words is in the corpus (with pseudo_words=0 none of the four comes back).
+    corpus = ["a lot", "no one", "i did", "tea", "add it", "late", "to dine", "ten on a dot"]
+    unseen = ["lone tide", "an idea", "toe", "dial note"]
+    assert not {w for t in unseen for w in t.split()} & {w for t in corpus for w in t.split()}
+    assert set("".join(unseen)) <= set("".join(corpus))
+    model = TextAutoencoder(
+        latent_dim=64, embedding_dim=32, hidden_dim=128, batch_size=64, epochs=15,
+        synthetic=6000, pseudo_words=1.0, validation_fraction=0.0, random_state=0, device="cpu",
+    ).fit(corpus * 4)  # fmt: skip
+    rebuilt = model.reconstruct(unseen)
+    assert sum(r == u for r, u in zip(rebuilt, unseen, strict=True)) >= 3, rebuilt
+    assert model.reconstruct(corpus) == corpus
