@@ -1,7 +1,7 @@
 """Are autoencoders good at compression? Real bits: aekit codecs against JPEG and WebP.
 
 For each ``--rate-weights`` value, ``ImageAutoencoder(bottleneck="quantized",
-rate_weight=w, ...)`` is fitted on Fashion-MNIST train for ``--max-time`` seconds and
+rate_weight=w, hyperprior=8, ...)`` is fitted on Fashion-MNIST train for ``--max-time`` seconds and
 measured on ``--n-test`` test images: bits per pixel of its real stream (``compress``),
 mean per-image PSNR and SSIM of ``decompress``. Next to it on the same images: JPEG
 (Pillow, quality 5-95) and WebP (Pillow, method 6, quality 5-95), on sheets of 10 x 10
@@ -37,9 +37,12 @@ from aekit.data import load_fashion_mnist
 from aekit.images.rate_distortion import Point, bd_rate, jpeg_curve, measure, webp_curve
 
 EMOJI = Path(__file__).resolve().parents[2] / "shared" / "data" / "emoji-google-64"
-# A spatial code: 16 channels on the 7 x 7 grid of the residual network.
+# A spatial code, 16 channels on the 7 x 7 grid of the residual network, under a
+# hyperprior with an 8-channel side code on 4 x 4 (300 s, rate_weight 0.002: 0.921 bpp
+# -> 29.70 dB against 0.955 -> 29.04 with a factorised density; a (32, 7, 7) code under
+# the same hyperprior 1.008 -> 29.06).
 CODEC = dict(bottleneck="quantized", architecture="resconv", latent_shape=(16, 7, 7),
-             latent_dim=16 * 7 * 7)  # fmt: skip
+             latent_dim=16 * 7 * 7, hyperprior=8)  # fmt: skip
 PCA_STEPS = (0.4, 0.2, 0.1, 0.05, 0.025)  # quantisation steps of the PCA scores
 PCA_COMPONENTS = 128
 

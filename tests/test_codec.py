@@ -13,12 +13,21 @@ import aekit
 from aekit.bitstream import StreamError, pack, unpack
 from aekit.cli import main
 from aekit.images.rate_distortion import Point, _sheets, _unsheet, bd_rate, jpeg_curve
-from aekit.networks.entropy import FactorizedDensity
+from aekit.networks.entropy import (
+    SCALES,
+    FactorizedDensity,
+    gaussian_index,
+    gaussian_likelihood,
+    gaussian_tables,
+)
 
 pytest.importorskip("constriction")
 
 CODEC = dict(bottleneck="quantized", latent_dim=8, hidden_dims=(4, 8), epochs=30,
              batch_size=16, random_state=0, device="cpu")  # fmt: skip
+# A spatial code (4 channels on 3 x 3) under a hyperprior with a 2-channel side code.
+HYPER = {**CODEC, "architecture": "resconv", "latent_shape": (4, 3, 3), "latent_dim": 36,
+         "hidden_dims": (4, 8, 8), "hyperprior": 2}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +41,9 @@ def shapes() -> np.ndarray:
     return out
 
 
-@pytest.fixture(scope="module")
-def codec(shapes) -> aekit.ImageAutoencoder:
-    return aekit.ImageAutoencoder(**CODEC).fit(shapes)
+@pytest.fixture(scope="module", params=["factorised", "hyperprior"])
+def codec(shapes, request) -> aekit.ImageAutoencoder:
+    return aekit.ImageAutoencoder(**(HYPER if request.param == "hyperprior" else CODEC)).fit(shapes)
 
 
 # ---------------------------------------------------------------- the stream
@@ -86,7 +95,7 @@ def test_bad_streams_are_refused_with_the_reason(codec, shapes):
         codec.decompress(bytes(damaged))
     with pytest.raises(ValueError, match="not an aekit compressed stream"):
         codec.decompress(b"\x89PNG" + stream[4:])
-    other = aekit.ImageAutoencoder(**{**CODEC, "random_state": 1}).fit(shapes)
+    other = aekit.ImageAutoencoder(**{**codec.get_params(), "random_state": 1}).fit(shapes)
     with pytest.raises(ValueError, match="written by another model"):
         other.decompress(stream)
     with pytest.raises(ValueError, match="decompress takes bytes; got str"):
@@ -110,6 +119,13 @@ def test_values_outside_the_tables_are_escaped_and_come_back():
         unpack(stream, [(-2, table), (-2, table)], b"\0" * 8, 4)
 
 
+def test_a_hyperprior_needs_a_codec_with_a_spatial_code(shapes):
+    with pytest.raises(ValueError, match="hyperprior=2 needs a codec with a spatial code"):
+        aekit.ImageAutoencoder(**{**CODEC, "hyperprior": 2}).fit(shapes)
+    with pytest.raises(ValueError, match="hyperprior=2 needs a codec"):
+        aekit.ImageAutoencoder(**{**HYPER, "bottleneck": "deterministic"}).fit(shapes)
+
+
 # ---------------------------------------------------------------- the density
 def test_the_density_is_a_distribution_over_the_integers():
     torch.manual_seed(0)
@@ -120,6 +136,29 @@ def test_the_density_is_a_distribution_over_the_integers():
     for first, probs in density.tables():
         assert probs.sum() == pytest.approx(1.0)
         assert first <= 0 < first + len(probs) - 1  # the table covers 0
+
+
+def test_the_gaussian_tables_are_the_unit_box_of_the_normal_they_name():
+    from scipy.stats import norm
+
+    tables = gaussian_tables()
+    assert len(tables) == 8 * len(SCALES)
+    shift, index = gaussian_index(np.array([2.3, -0.05]), np.array([1.0, 0.05]))
+    # 2.3 is 2 + 2/8 to the nearest eighth; 1.0 lies in (SCALES[k - 1], SCALES[k]].
+    k = int(np.flatnonzero(SCALES >= 1.0)[0])
+    assert list(shift) == [2, 0] and list(index) == [2 * len(SCALES) + k, 0]
+    first, probs = tables[index[0]]
+    assert probs.sum() == pytest.approx(1.0)
+    scale = SCALES[k]
+    for value in (-3, 0, 1, 4):  # relative to the shift
+        expected = norm.cdf(value + 0.5, 0.25, scale) - norm.cdf(value - 0.5, 0.25, scale)
+        assert probs[value - first] == pytest.approx(expected, rel=1e-6)
+    # The training likelihood is the same formula on tensors.
+    y = torch.tensor([2.0 + 0.25 + v for v in (-3, 0, 1, 4)]) - 0.25
+    p = gaussian_likelihood(y, torch.tensor(2.25), torch.tensor(scale))
+    torch.testing.assert_close(
+        p.double(), torch.tensor([probs[v - first] for v in (-3, 0, 1, 4)]), rtol=1e-5, atol=0
+    )
 
 
 # ---------------------------------------------------------------- JPEG, WebP, BD-rate

@@ -1,9 +1,10 @@
-"""Integer codes to bytes and back: range coding (``constriction``) under per-channel
-probability tables, in a small self-checking container.
+"""Integer codes to bytes and back: range coding (``constriction``) under probability
+tables (one per channel, or one chosen per value by a hyperprior), in a small
+self-checking container.
 
 A stream is a 29-byte header (``AEKZ``, format version, the first 8 bytes of the
 model's checksum, count, channels, positions, payload sizes), the range coder's
-32-bit words, the escaped values (those outside a channel's table, as int32) and a
+32-bit words, the escaped values (those outside their table, as int32) and a
 CRC-32 of everything before it. Reading checks each part in that order, so another
 file, another model, a cut or a flipped byte is a ``StreamError`` that says which.
 """
@@ -48,46 +49,95 @@ def _symbols(values: np.ndarray, first: int, size: int) -> tuple[np.ndarray, np.
     return symbols.astype(np.int32), values[outside]
 
 
+class Packer:
+    """Integer values coded one group after another, each value under the table its
+    index names; :class:`Unpacker` takes them back in the same order."""
+
+    def __init__(self) -> None:
+        self._c = _constriction()
+        self._encoder = self._c.stream.queue.RangeEncoder()
+        self._escaped: list[np.ndarray] = []
+
+    def put(self, values: np.ndarray, index: np.ndarray, tables: Tables) -> Packer:
+        """Code ``values`` (any shape, integers), each under ``tables[index]``."""
+        values = np.asarray(values, dtype=np.int64).reshape(-1)
+        for k, where in _groups(np.asarray(index).reshape(-1), len(tables)):
+            first, probs = tables[k]
+            symbols, outside = _symbols(values[where], first, len(probs))
+            self._encoder.encode(symbols, self._c.stream.model.Categorical(probs, perfect=False))
+            self._escaped.append(outside)
+        return self
+
+    def finish(self, model_id: bytes, n: int, channels: int, positions: int) -> bytes:
+        """The stream: header, coded words, escapes, CRC-32."""
+        words = self._encoder.get_compressed().astype("<u4")
+        escapes = np.concatenate([np.zeros(0, np.int64), *self._escaped]).astype("<i4")
+        body = _HEADER.pack(MAGIC, VERSION, model_id, n, channels, positions, len(words),
+                            len(escapes)) + words.tobytes() + escapes.tobytes()  # fmt: skip
+        return body + _CRC.pack(zlib.crc32(body))
+
+
+class Unpacker:
+    """The values of a checked stream, group by group, as :class:`Packer` put them."""
+
+    def __init__(self, data: bytes, model_id: bytes, channels: int, positions: int) -> None:
+        self.n, words, self._escapes = _check(bytes(data), channels, model_id, positions)
+        self._c = _constriction()
+        self._decoder = self._c.stream.queue.RangeDecoder(words)
+        self._used = 0
+
+    def take(self, index: np.ndarray, tables: Tables) -> np.ndarray:
+        """Values of ``index``'s shape, each decoded under ``tables[index]``."""
+        index = np.asarray(index)
+        values = np.empty(index.size, dtype=np.int64)
+        for k, where in _groups(index.reshape(-1), len(tables)):
+            first, probs = tables[k]
+            model = self._c.stream.model.Categorical(probs, perfect=False)
+            symbols = self._decoder.decode(model, len(where)).astype(np.int64)
+            outside = symbols == len(probs) - 1
+            got = symbols + first
+            count = int(outside.sum())
+            if self._used + count > len(self._escapes):
+                raise StreamError("the stream is damaged: it escapes more values than it holds.")
+            got[outside] = self._escapes[self._used : self._used + count]
+            self._used += count
+            values[where] = got
+        return values.reshape(index.shape)
+
+    def finish(self) -> None:
+        if self._used != len(self._escapes):
+            raise StreamError("the stream is damaged: it holds escaped values it never uses.")
+
+
+def _groups(index: np.ndarray, n_tables: int):
+    """``(k, positions)`` for each table ``k`` in use, positions in their order."""
+    if index.size and (index.min() < 0 or index.max() >= n_tables):
+        raise ValueError(f"table indices must lie in [0, {n_tables}).")
+    order = np.argsort(index, kind="stable")
+    ks, starts = np.unique(index[order], return_index=True)
+    for k, lo, hi in zip(ks, starts, [*starts[1:], len(order)], strict=True):
+        yield int(k), order[lo:hi]
+
+
+def columns(shape: tuple[int, ...]) -> np.ndarray:
+    """An index for values of ``shape``: each under the table of its column (axis 1)."""
+    return np.broadcast_to(np.arange(shape[1]).reshape(1, -1, *[1] * (len(shape) - 2)), shape)
+
+
 def pack(codes: np.ndarray, tables: Tables, model_id: bytes) -> bytes:
-    """Bytes of the integer ``codes`` (n, channels, positions) coded under ``tables``."""
-    c = _constriction()
+    """Bytes of the integer ``codes`` (n, channels, positions), a table per channel."""
     n, channels, positions = codes.shape
     if len(tables) != channels:
         raise ValueError(f"{len(tables)} probability tables for {channels} code channels.")
-    encoder = c.stream.queue.RangeEncoder()
-    escaped = []
-    for channel, (first, probs) in enumerate(tables):
-        values = codes[:, channel, :].reshape(-1).astype(np.int64)
-        symbols, outside = _symbols(values, first, len(probs))
-        encoder.encode(symbols, c.stream.model.Categorical(probs, perfect=False))
-        escaped.append(outside)
-    words = encoder.get_compressed().astype("<u4")
-    escapes = np.concatenate(escaped).astype("<i4")
-    body = _HEADER.pack(MAGIC, VERSION, model_id, n, channels, positions, len(words),
-                        len(escapes)) + words.tobytes() + escapes.tobytes()  # fmt: skip
-    return body + _CRC.pack(zlib.crc32(body))
+    packer = Packer().put(codes, columns(codes.shape), tables)
+    return packer.finish(model_id, n, channels, positions)
 
 
 def unpack(data: bytes, tables: Tables, model_id: bytes, positions: int) -> np.ndarray:
     """The codes (n, channels, positions), int64, that :func:`pack` wrote into ``data``."""
-    n, words, escapes = _check(bytes(data), len(tables), model_id, positions)
-    c = _constriction()
-    decoder = c.stream.queue.RangeDecoder(words)
-    codes = np.empty((n, len(tables), positions), dtype=np.int64)
-    used = 0
-    for channel, (first, probs) in enumerate(tables):
-        model = c.stream.model.Categorical(probs, perfect=False)
-        symbols = decoder.decode(model, n * positions).astype(np.int64)
-        outside = symbols == len(probs) - 1
-        values = symbols + first
-        k = int(outside.sum())
-        if used + k > len(escapes):
-            raise StreamError("the stream is damaged: it escapes more values than it holds.")
-        values[outside] = escapes[used : used + k]
-        used += k
-        codes[:, channel, :] = values.reshape(n, positions)
-    if used != len(escapes):
-        raise StreamError("the stream is damaged: it holds escaped values it never uses.")
+    reader = Unpacker(data, model_id, len(tables), positions)
+    codes = reader.take(columns((reader.n, len(tables), positions)), tables)
+    reader.finish()
     return codes
 
 

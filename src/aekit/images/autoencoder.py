@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import math
@@ -24,7 +23,7 @@ from ..autoencoder import (
     SPARSITY_TARGET,
     Autoencoder,
 )
-from ..bitstream import pack, unpack
+from ..codec import read, write
 from ..model_file import register_estimator
 from ..networks import build_network, config_fields
 from ..params import BETA, KL_WARMUP, LATENT_DIM, TRAINING, Param, parameters
@@ -101,6 +100,15 @@ RATE_WEIGHT = Param(
     "blurrier images.", {"type": float, "help": "bits-per-pixel weight of a codec"},
     float)  # fmt: skip
 
+HYPERPRIOR = Param(
+    "hyperprior", 0, [Interval(Integral, 0, None, closed="left")], "int >= 0",
+    'With bottleneck="quantized" and a latent_shape: channels of a side code on the '
+    "half-size grid from which a hyperprior predicts each code value's mean and scale "
+    "(Ballé et al. 2018), so each image is coded under its own probabilities. 0: one "
+    "learned density per code value, the same for every image.",
+    {"type": int, "metavar": "C", "help": "side-code channels of a codec's hyperprior"},
+    int)  # fmt: skip
+
 _NETWORK = tuple(p for p in NETWORK if p.name != "image_shape")
 
 
@@ -151,8 +159,8 @@ class ImageAutoencoder(Autoencoder):
     """
 
     _parameters = parameters(LATENT_DIM, IMAGE, _NETWORK, LATENT_SHAPE, BOTTLENECK,
-                             RATE_WEIGHT, BETA, KL_WARMUP, FREE_BITS, CORRUPTION, SPARSITY,
-                             SPARSITY_TARGET, CONTRACTIVE, TRAINING, latent_dim=128,
+                             RATE_WEIGHT, HYPERPRIOR, BETA, KL_WARMUP, FREE_BITS, CORRUPTION,
+                             SPARSITY, SPARSITY_TARGET, CONTRACTIVE, TRAINING, latent_dim=128,
                              architecture="conv", batch_size=64)  # fmt: skip
     _no_prior = (
         "this ImageAutoencoder cannot sample: its code space has no prior to draw from. "
@@ -169,6 +177,11 @@ class ImageAutoencoder(Autoencoder):
             raise ValueError(
                 "sparsity_target makes the code sigmoid units, which a quantized bottleneck "
                 "cannot round to integers: use sparsity without sparsity_target."
+            )
+        if self.hyperprior and (self.bottleneck != "quantized" or self.latent_shape is None):
+            raise ValueError(
+                f"hyperprior={self.hyperprior} needs a codec with a spatial code: "
+                "bottleneck='quantized' and a latent_shape (channels, h, w)."
             )
         if self.latent_shape is not None:
             shape = tuple(self.latent_shape)
@@ -237,9 +250,11 @@ class ImageAutoencoder(Autoencoder):
         if self.bottleneck != "quantized":
             return super()._build_network()
         channels, positions = self._code_grid()
-        return build_network("entropy-coded", network=self.architecture,
-                             network_config=self._network_config(), channels=channels,
-                             positions=positions)  # fmt: skip
+        config = self._network_config()
+        return build_network("entropy-coded", network=self.architecture, network_config=config,
+                             channels=channels, positions=positions,
+                             latent_shape=config.get("latent_shape"),
+                             hyper_channels=self.hyperprior)  # fmt: skip
 
     def _code_grid(self) -> tuple[int, int]:
         """The code as channels x positions of a density each: every value of the code
@@ -278,18 +293,17 @@ class ImageAutoencoder(Autoencoder):
         """The images of ``X`` as bytes: their integer codes range-coded under the
         learned density (``bottleneck="quantized"``). :meth:`decompress` with this
         model gives back exactly ``inverse_transform(transform(X))``."""
-        grid = self._codec_grid("compress")
-        codes = np.rint(self.transform(X)).astype(np.int64).reshape(-1, *grid)
-        return pack(codes, self._tables(), self.model_id())
+        self._codec_grid("compress")
+        return write(self.network_, np.rint(self.transform(X)).astype(np.int64), self.model_id())
 
     def decompress(self, data: bytes) -> np.ndarray:
         """Images, uint8 (n, H, W, C), from bytes :meth:`compress` wrote with this model.
         Bytes of another model, cut short or damaged are a ValueError that says which."""
-        _, positions = self._codec_grid("decompress")
+        self._codec_grid("decompress")
         if not isinstance(data, bytes | bytearray | memoryview):
             raise ValueError(f"decompress takes bytes; got {type(data).__name__}.")
-        codes = unpack(bytes(data), self._tables(), self.model_id(), positions)
-        return self.inverse_transform(codes.reshape(len(codes), -1).astype(np.float32))
+        codes = read(self.network_, bytes(data), self.model_id())
+        return self.inverse_transform(codes.astype(np.float32))
 
     def _codec_grid(self, verb: str) -> tuple[int, int]:
         check_is_fitted(self)
@@ -300,12 +314,6 @@ class ImageAutoencoder(Autoencoder):
                 "--bottleneck quantized)."
             )
         return self._code_grid()
-
-    def _tables(self) -> list[tuple[int, np.ndarray]]:
-        # Worked out in float64 on the CPU whatever the model's device, so the tables,
-        # and with them the streams, are the same wherever the model runs.
-        density = copy.deepcopy(self.network_.density).to("cpu", torch.float64)
-        return density.tables()
 
     def model_id(self) -> bytes:
         """8 bytes of the SHA-256 of the weights and the image rule: a stream names the

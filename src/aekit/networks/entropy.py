@@ -6,13 +6,19 @@ monotone network gives a cumulative distribution c(x); the probability of a roun
 value k is c(k + 1/2) - c(k - 1/2), and of a noisy one (training) the same at the
 noisy value, the density convolved with the unit box the noise stands for.
 
+``Hyperprior`` (Ballé et al. 2018; the mean-scale form of Minnen et al. 2018) codes a
+spatial code instead as Gaussians whose means and scales a small network predicts from
+a coarser side code, itself under a ``FactorizedDensity``; the coder uses fixed tables
+of those Gaussians (``gaussian_tables``), picked per value by ``gaussian_index``.
+
 ``EntropyCoded`` (registered as ``"entropy-coded"``) holds an estimator's own network
-and the density of its code, so one module trains, checkpoints, moves between devices
+and the density of its code (either kind), so one module trains, checkpoints, moves between devices
 and saves both; an estimator builds it for ``bottleneck="quantized"``.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,6 +97,99 @@ class FactorizedDensity(nn.Module):
         return out
 
 
+def _normal_cdf(x: torch.Tensor) -> torch.Tensor:
+    return 0.5 * torch.erfc(-x / math.sqrt(2))
+
+
+def gaussian_likelihood(y: torch.Tensor, mean: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    """P(y) of N(mean, scale) convolved with the unit box: the probability of the
+    integer ``y`` (or of a noisy one, training). Taken on the lower tail, where float
+    subtraction keeps its digits."""
+    d = (y - mean).abs()
+    p = _normal_cdf((0.5 - d) / scale) - _normal_cdf((-0.5 - d) / scale)
+    return p.clamp_min(_MIN_LIKELIHOOD)
+
+
+# The coder's Gaussians: 64 scales from 0.11 to 256, log-spaced (CompressAI's table),
+# each at the mean's fraction in eighths; a value is coded under the table nearest to
+# its predicted mean and the first scale at or above its predicted scale.
+SCALES = np.exp(np.linspace(math.log(0.11), math.log(256.0), 64))
+_FRACTIONS = 8
+
+
+@functools.cache
+def gaussian_tables() -> list[tuple[int, np.ndarray]]:
+    """The tables of every (mean fraction, scale), fraction-major, in the form of
+    :meth:`FactorizedDensity.tables`."""
+    from scipy.special import ndtr
+
+    out = []
+    for fraction in np.arange(_FRACTIONS) / _FRACTIONS:
+        for scale in SCALES:
+            reach = math.ceil(8 * scale) + 1
+            d = np.abs(np.arange(-reach, reach + 2) - fraction)
+            probs = ndtr((0.5 - d) / scale) - ndtr((-0.5 - d) / scale)
+            probs = np.append(probs, max(1.0 - probs.sum(), _TABLE_MASS))
+            out.append((-reach, probs / probs.sum()))
+    return out
+
+
+def gaussian_index(mean: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The whole-number shift of each value and the index of its table in
+    :func:`gaussian_tables`: the value minus the shift is coded under that table."""
+    eighths = np.rint(np.asarray(mean, np.float64) * _FRACTIONS).astype(np.int64)
+    shift, fraction = np.divmod(eighths, _FRACTIONS)
+    level = np.minimum(np.searchsorted(SCALES, scale), len(SCALES) - 1)
+    return shift, fraction * len(SCALES) + level
+
+
+class Hyperprior(nn.Module):
+    """The mean-scale hyperprior (Ballé et al. 2018; Minnen et al. 2018): a small
+    convolutional network sums up a spatial code ``y`` (C, h, w) in a coarser integer
+    code ``z`` (side information, under a factorised density), from which another
+    predicts a mean and a scale for each value of ``y``, so an image's own structure
+    (where it is empty, where busy) sets the probabilities its code is coded under."""
+
+    def __init__(self, latent_shape: tuple[int, int, int], channels: int, width: int):
+        super().__init__()
+        c, h, w = latent_shape
+        self.latent_shape = tuple(latent_shape)
+        size = ((h + 1) // 2, (w + 1) // 2)  # Conv2d(3, stride=2, padding=1)'s output
+        self.side_shape = (channels, *size)
+        padding = (h - 2 * size[0] + 1, w - 2 * size[1] + 1)  # back to odd sizes exactly
+        self.analysis = nn.Sequential(
+            nn.Conv2d(c, width, 3, padding=1), nn.LeakyReLU(0.2),
+            nn.Conv2d(width, width, 3, stride=2, padding=1), nn.LeakyReLU(0.2),
+            nn.Conv2d(width, channels, 3, padding=1),
+        )  # fmt: skip
+        self.synthesis = nn.Sequential(
+            nn.ConvTranspose2d(channels, width, 3, stride=2, padding=1, output_padding=padding),
+            nn.LeakyReLU(0.2), nn.Conv2d(width, width, 3, padding=1), nn.LeakyReLU(0.2),
+            nn.Conv2d(width, 2 * c, 3, padding=1),
+        )  # fmt: skip
+        self.density = FactorizedDensity(channels * size[0] * size[1])
+
+    def side(self, y: torch.Tensor) -> torch.Tensor:
+        """The side code of ``y`` (n, C * h * w): noisy while training, else integers,
+        shape (n, values)."""
+        z = self.analysis(y.view(-1, *self.latent_shape)).flatten(1)
+        if self.training:
+            return z + torch.rand_like(z) - 0.5
+        return torch.round(z)
+
+    def predict(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean and scale of each value of ``y`` from the side code, each (n, C * h * w)."""
+        mean, raw = self.synthesis(z.view(-1, *self.side_shape)).flatten(2).chunk(2, dim=1)
+        return mean.flatten(1), (SCALES[0] + F.softplus(raw)).flatten(1)
+
+    def bits(self, y: torch.Tensor) -> torch.Tensor:
+        """Bits of each code: its side code's and its own given the side code, (n,)."""
+        z = self.side(y)
+        mean, scale = self.predict(z)
+        own = -torch.log2(gaussian_likelihood(y, mean, scale)).sum(dim=1)
+        return own + self.density.bits(z.unsqueeze(2))
+
+
 @dataclass
 class EntropyCodedConfig:
     network: str  # the registered network that encodes and decodes
@@ -98,18 +197,31 @@ class EntropyCodedConfig:
     channels: int = 1  # code channels, each with its own density
     positions: int = 1  # values per channel (h * w of a spatial code; 1 for a dense one)
     filters: tuple[int, ...] = (3, 3, 3)  # hidden widths of each channel's CDF network
+    # A hyperprior over a spatial code of this (C, h, w) instead of the factorised
+    # density: the channels of its side code on the half-size grid, its networks' width.
+    latent_shape: tuple[int, int, int] | None = None
+    hyper_channels: int = 0  # 0: no hyperprior
+    hyper_width: int = 64
 
 
 @register_network("entropy-coded", config=EntropyCodedConfig)
 class EntropyCoded(nn.Module):
     """A registered network with a learned density of its code (channel-major:
-    the code's ``channels * positions`` values are C blocks of S)."""
+    the code's ``channels * positions`` values are C blocks of S), factorised or
+    under a hyperprior."""
 
     def __init__(self, config: EntropyCodedConfig):
         super().__init__()
         self.config = config
         self.inner = build_network(config.network, **config.network_config)
-        self.density = FactorizedDensity(config.channels, tuple(config.filters))
+        self.hyper = None
+        if config.hyper_channels:
+            if config.latent_shape is None:
+                raise ValueError("a hyperprior needs a spatial code: give latent_shape (C, h, w).")
+            shape = tuple(int(s) for s in config.latent_shape)
+            self.hyper = Hyperprior(shape, config.hyper_channels, config.hyper_width)
+        else:
+            self.density = FactorizedDensity(config.channels, tuple(config.filters))
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.inner.encode(x)
@@ -129,4 +241,6 @@ class EntropyCoded(nn.Module):
 
     def bits(self, z: torch.Tensor) -> torch.Tensor:
         """Bits of each code of ``z`` (n, channels * positions) under the density: (n,)."""
+        if self.hyper is not None:
+            return self.hyper.bits(z)
         return self.density.bits(self._grouped(z))
