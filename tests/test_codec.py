@@ -3,6 +3,7 @@ stream, the command line, and the rate-distortion figures (JPEG, WebP, BD-rate).
 
 import io
 import json
+import zlib
 
 import numpy as np
 import pytest
@@ -59,12 +60,12 @@ def test_decompress_gives_back_the_decoder_output_on_the_rounded_code(codec, sha
 
 def test_the_stream_costs_what_the_learned_density_says(codec, shapes):
     # The range coder's bytes against -sum log2 P(code) under the model's own density:
-    # only the header, the CRC and the coder's last word on top.
+    # only the header, the two CRCs and the coder's last word on top.
     codes = torch.from_numpy(codec.transform(shapes).astype(np.float32))
     with torch.no_grad():
         bits = float(codec.network_.bits(codes).sum())
     stream = codec.compress(shapes)
-    assert bits / 8 <= len(stream) <= bits / 8 * 1.02 + 29 + 4 + 8
+    assert bits / 8 <= len(stream) <= bits / 8 * 1.02 + 29 + 4 + 4 + 8
 
 
 def test_a_larger_rate_weight_gives_fewer_bits(shapes):
@@ -124,6 +125,26 @@ def test_a_hyperprior_needs_a_codec_with_a_spatial_code(shapes):
         aekit.ImageAutoencoder(**{**CODEC, "hyperprior": 2}).fit(shapes)
     with pytest.raises(ValueError, match="hyperprior=2 needs a codec"):
         aekit.ImageAutoencoder(**{**HYPER, "bottleneck": "deterministic"}).fit(shapes)
+
+
+def test_a_reader_with_other_probabilities_is_told_so_not_given_other_values():
+    rng = np.random.default_rng(0)
+    codes = rng.integers(-2, 3, size=(50, 1, 3))
+    table = np.array([0.1, 0.2, 0.4, 0.2, 0.1, 1e-3])
+    stream = pack(codes, [(-2, table)], b"\0" * 8)
+    nudged = np.array([0.1, 0.25, 0.35, 0.2, 0.1, 1e-3])  # as if its floats came out otherwise
+    with pytest.raises(StreamError, match="decoded to other values than were written"):
+        unpack(stream, [(-2, nudged)], b"\0" * 8, 3)
+
+
+def test_a_version_1_stream_without_the_values_crc_still_reads():
+    rng = np.random.default_rng(0)
+    codes = rng.integers(-2, 3, size=(20, 2, 3))
+    tables = [(-2, np.array([0.1, 0.2, 0.4, 0.2, 0.1, 1e-3]))] * 2
+    stream = pack(codes, tables, b"\0" * 8)
+    body = stream[:4] + b"\x01" + stream[5:-8]  # version 1: no values' CRC-32
+    old = body + zlib.crc32(body).to_bytes(4, "little")
+    assert np.array_equal(unpack(old, tables, b"\0" * 8, 3), codes)
 
 
 # ---------------------------------------------------------------- the density
@@ -189,15 +210,20 @@ def test_jpeg_is_measured_on_sheets_of_100(shapes):
 
 
 # ---------------------------------------------------------------- the command line
-def test_train_compress_decompress_evaluate_report(shapes, tmp_path, capsys):
+@pytest.mark.parametrize("density", [
+    ["--latent-dim", "8", "--hidden-dims", "4", "8"],
+    ["--architecture", "resconv", "--latent-shape", "4", "3", "3", "--latent-dim", "36",
+     "--hidden-dims", "4", "8", "8", "--hyperprior", "2"],
+], ids=["factorised", "hyperprior"])  # fmt: skip
+def test_train_compress_decompress_evaluate_report(shapes, tmp_path, capsys, density):
     folder = tmp_path / "shapes"
     folder.mkdir()
     for i, image in enumerate(shapes[:20]):
         Image.fromarray(image[:, :, 0]).save(folder / f"s{i:02d}.png")
     model, packed, out = tmp_path / "codec.aek", tmp_path / "packed.aekz", tmp_path / "out"
     train = ["train", str(folder), "--model", "image", "--bottleneck", "quantized",
-             "--rate-weight", "0.01", "--latent-dim", "8", "--hidden-dims", "4", "8",
-             "--epochs", "3", "--seed", "0", "--quiet", "-o", str(model)]  # fmt: skip
+             "--rate-weight", "0.01", *density, "--epochs", "3", "--seed", "0", "--quiet",
+             "-o", str(model)]  # fmt: skip
     assert main(train) == 0
     capsys.readouterr()
     assert main(["compress", str(model), str(folder), "-o", str(packed)]) == 0

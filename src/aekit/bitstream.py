@@ -4,9 +4,12 @@ self-checking container.
 
 A stream is a 29-byte header (``AEKZ``, format version, the first 8 bytes of the
 model's checksum, count, channels, positions, payload sizes), the range coder's
-32-bit words, the escaped values (those outside their table, as int32) and a
-CRC-32 of everything before it. Reading checks each part in that order, so another
-file, another model, a cut or a flipped byte is a ``StreamError`` that says which.
+32-bit words, the escaped values (those outside their table, as int32), a CRC-32 of
+the values themselves (from version 2) and a CRC-32 of everything before it. Reading
+checks each part in that order, so another file, another model, a cut or a flipped
+byte is a ``StreamError`` that says which; and the values' CRC catches a reader whose
+probabilities differ from the writer's (floats computed differently), which would
+otherwise decode intact bytes to other values.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 MAGIC = b"AEKZ"
-VERSION = 1
+VERSION = 2  # 1: without the values' CRC-32 (still read)
 _HEADER = struct.Struct("<4sB8sIHIII")  # magic, version, model, count, C, S, words, escapes
 _CRC = struct.Struct("<I")
 
@@ -57,10 +60,12 @@ class Packer:
         self._c = _constriction()
         self._encoder = self._c.stream.queue.RangeEncoder()
         self._escaped: list[np.ndarray] = []
+        self._values_crc = 0
 
     def put(self, values: np.ndarray, index: np.ndarray, tables: Tables) -> Packer:
         """Code ``values`` (any shape, integers), each under ``tables[index]``."""
         values = np.asarray(values, dtype=np.int64).reshape(-1)
+        self._values_crc = zlib.crc32(values.astype("<i8").tobytes(), self._values_crc)
         for k, where in _groups(np.asarray(index).reshape(-1), len(tables)):
             first, probs = tables[k]
             symbols, outside = _symbols(values[where], first, len(probs))
@@ -72,8 +77,9 @@ class Packer:
         """The stream: header, coded words, escapes, CRC-32."""
         words = self._encoder.get_compressed().astype("<u4")
         escapes = np.concatenate([np.zeros(0, np.int64), *self._escaped]).astype("<i4")
-        body = _HEADER.pack(MAGIC, VERSION, model_id, n, channels, positions, len(words),
-                            len(escapes)) + words.tobytes() + escapes.tobytes()  # fmt: skip
+        body = (_HEADER.pack(MAGIC, VERSION, model_id, n, channels, positions, len(words),
+                             len(escapes)) + words.tobytes() + escapes.tobytes()
+                + _CRC.pack(self._values_crc))  # fmt: skip
         return body + _CRC.pack(zlib.crc32(body))
 
 
@@ -81,10 +87,12 @@ class Unpacker:
     """The values of a checked stream, group by group, as :class:`Packer` put them."""
 
     def __init__(self, data: bytes, model_id: bytes, channels: int, positions: int) -> None:
-        self.n, words, self._escapes = _check(bytes(data), channels, model_id, positions)
+        self.n, words, self._escapes, self._written_crc = _check(
+            bytes(data), channels, model_id, positions
+        )
         self._c = _constriction()
         self._decoder = self._c.stream.queue.RangeDecoder(words)
-        self._used = 0
+        self._used, self._values_crc = 0, 0
 
     def take(self, index: np.ndarray, tables: Tables) -> np.ndarray:
         """Values of ``index``'s shape, each decoded under ``tables[index]``."""
@@ -102,11 +110,18 @@ class Unpacker:
             got[outside] = self._escapes[self._used : self._used + count]
             self._used += count
             values[where] = got
+        self._values_crc = zlib.crc32(values.astype("<i8").tobytes(), self._values_crc)
         return values.reshape(index.shape)
 
     def finish(self) -> None:
         if self._used != len(self._escapes):
             raise StreamError("the stream is damaged: it holds escaped values it never uses.")
+        if self._written_crc is not None and self._written_crc != self._values_crc:
+            raise StreamError(
+                "the stream decoded to other values than were written, its bytes intact: "
+                "this machine works out the model's probabilities differently from the "
+                "one that compressed it. Decompress it where it was compressed."
+            )
 
 
 def _groups(index: np.ndarray, n_tables: int):
@@ -143,8 +158,9 @@ def unpack(data: bytes, tables: Tables, model_id: bytes, positions: int) -> np.n
 
 def _check(
     data: bytes, channels: int, model_id: bytes, positions: int
-) -> tuple[int, np.ndarray, np.ndarray]:
-    """The count, range-coder words and escapes of ``data``, after every check."""
+) -> tuple[int, np.ndarray, np.ndarray, int | None]:
+    """The count, range-coder words, escapes and values' CRC-32 (None before version 2)
+    of ``data``, after every check."""
     if data[:4] != MAGIC[: len(data)] or not data:
         raise StreamError("these bytes are not an aekit compressed stream (no AEKZ header).")
     if len(data) < _HEADER.size + _CRC.size:
@@ -152,9 +168,9 @@ def _check(
     magic, version, written_by, n, n_channels, n_positions, n_words, n_escapes = (
         _HEADER.unpack_from(data)
     )
-    if version != VERSION:
+    if version not in (1, VERSION):
         raise StreamError(
-            f"the stream has format version {version}; this aekit reads version {VERSION}."
+            f"the stream has format version {version}; this aekit reads versions 1 to {VERSION}."
         )
     if written_by != model_id:
         raise StreamError(
@@ -166,7 +182,8 @@ def _check(
             f"the stream holds codes of {n_channels} x {n_positions}; this model's are "
             f"{channels} x {positions}."
         )
-    size = _HEADER.size + 4 * (n_words + n_escapes) + _CRC.size
+    checked = _CRC.size if version >= 2 else 0
+    size = _HEADER.size + 4 * (n_words + n_escapes) + checked + _CRC.size
     if len(data) != size:
         cut = "truncated" if len(data) < size else "longer than it says"
         raise StreamError(f"the stream is {cut}: {len(data)} bytes where its header says {size}.")
@@ -176,4 +193,5 @@ def _check(
     start = _HEADER.size
     words = np.frombuffer(data, "<u4", n_words, start).astype(np.uint32)
     escapes = np.frombuffer(data, "<i4", n_escapes, start + 4 * n_words).astype(np.int64)
-    return n, words, escapes
+    values_crc = _CRC.unpack_from(data, size - 2 * _CRC.size)[0] if checked else None
+    return n, words, escapes, values_crc

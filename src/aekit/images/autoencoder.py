@@ -293,19 +293,19 @@ class ImageAutoencoder(Autoencoder):
         """The images of ``X`` as bytes: their integer codes range-coded under the
         learned density (``bottleneck="quantized"``). :meth:`decompress` with this
         model gives back exactly ``inverse_transform(transform(X))``."""
-        self._codec_grid("compress")
+        self._check_codec("compress")
         return write(self.network_, np.rint(self.transform(X)).astype(np.int64), self.model_id())
 
     def decompress(self, data: bytes) -> np.ndarray:
         """Images, uint8 (n, H, W, C), from bytes :meth:`compress` wrote with this model.
         Bytes of another model, cut short or damaged are a ValueError that says which."""
-        self._codec_grid("decompress")
+        self._check_codec("decompress")
         if not isinstance(data, bytes | bytearray | memoryview):
             raise ValueError(f"decompress takes bytes; got {type(data).__name__}.")
         codes = read(self.network_, bytes(data), self.model_id())
         return self.inverse_transform(codes.astype(np.float32))
 
-    def _codec_grid(self, verb: str) -> tuple[int, int]:
+    def _check_codec(self, verb: str) -> None:
         check_is_fitted(self)
         if self.bottleneck != "quantized":
             raise ValueError(
@@ -313,7 +313,6 @@ class ImageAutoencoder(Autoencoder):
                 f"{self.bottleneck!r}; fit one with bottleneck='quantized' (CLI: "
                 "--bottleneck quantized)."
             )
-        return self._code_grid()
 
     def model_id(self) -> bytes:
         """8 bytes of the SHA-256 of the weights and the image rule: a stream names the

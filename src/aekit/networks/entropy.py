@@ -12,8 +12,8 @@ a coarser side code, itself under a ``FactorizedDensity``; the coder uses fixed 
 of those Gaussians (``gaussian_tables``), picked per value by ``gaussian_index``.
 
 ``EntropyCoded`` (registered as ``"entropy-coded"``) holds an estimator's own network
-and the density of its code (either kind), so one module trains, checkpoints, moves between devices
-and saves both; an estimator builds it for ``bottleneck="quantized"``.
+and the density of its code (either kind), so one module trains, checkpoints, moves
+between devices and saves both; an estimator builds it for ``bottleneck="quantized"``.
 """
 
 from __future__ import annotations
