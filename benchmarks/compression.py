@@ -1,12 +1,12 @@
 """Are autoencoders good at compression? Real bits: aekit codecs against JPEG and WebP.
 
 For each ``--rate-weights`` value, ``ImageAutoencoder(bottleneck="quantized",
-rate_weight=w, hyperprior=8, ...)`` is fitted on Fashion-MNIST train for ``--max-time`` seconds and
-measured on ``--n-test`` test images: bits per pixel of its real stream (``compress``),
-mean per-image PSNR and SSIM of ``decompress``. Next to it on the same images: JPEG
-(Pillow, quality 5-95) and WebP (Pillow, method 6, quality 5-95), on sheets of 10 x 10
-images so that headers are shared, and PCA whose scores are rounded to a step and
-written by the same range coder (tables: the training scores' histogram) as a plain
+rate_weight=w, hyperprior=8, ...)`` is fitted on Fashion-MNIST train for ``--max-time``
+seconds and measured on ``--n-test`` test images: bits per pixel of its real stream
+(``compress``), mean per-image PSNR and SSIM of ``decompress``. Next to it on the same
+images: JPEG (Pillow, quality 5-95) and WebP (Pillow, method 6, quality 5-95), on sheets
+of 10 x 10 images so that headers are shared, and PCA whose scores are rounded to a step
+and written by the same range coder (tables: the training scores' histogram) as a plain
 baseline. BD-rate (Bjøntegaard, over the PSNR range two curves share) of the codecs
 against JPEG and against WebP. Then outside its domain: the same codecs on the emoji
 (``../shared/data/emoji-google-64``, on white, grey, brought to 28 x 28), with JPEG and

@@ -5,7 +5,8 @@ density each code value has its own table; under a hyperprior the side code is
 written first (a table per value), then the code under the Gaussian tables that the
 side code predicts, which the reader can predict in turn once it has the side code.
 Everything that decides a probability runs on the CPU (the tables in float64), so a
-stream reads back exactly wherever the model was trained.
+stream reads back exactly wherever the model was trained; should another machine's
+floats pick other tables, the values' CRC-32 in the stream says so.
 """
 
 from __future__ import annotations
