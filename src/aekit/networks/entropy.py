@@ -90,11 +90,15 @@ class FactorizedDensity(nn.Module):
         for row in pmf:
             kept = np.flatnonzero(row > _TABLE_MASS)
             lo, hi = (kept[0], kept[-1]) if len(kept) else (_TABLE_RANGE, _TABLE_RANGE)
-            probs = row[lo : hi + 1]
-            escape = max(1.0 - probs.sum(), _TABLE_MASS)
-            probs = np.append(probs, escape)
-            out.append((int(lo) - _TABLE_RANGE, probs / probs.sum()))
+            out.append((int(lo) - _TABLE_RANGE, _with_escape(row[lo : hi + 1])))
         return out
+
+
+def _with_escape(probs: np.ndarray) -> np.ndarray:
+    """A table's probabilities, then its escape's (the mass outside, at least
+    ``_TABLE_MASS``), summing to 1."""
+    probs = np.append(probs, max(1.0 - probs.sum(), _TABLE_MASS))
+    return probs / probs.sum()
 
 
 def _normal_cdf(x: torch.Tensor) -> torch.Tensor:
@@ -128,9 +132,7 @@ def gaussian_tables() -> list[tuple[int, np.ndarray]]:
         for scale in SCALES:
             reach = math.ceil(8 * scale) + 1
             d = np.abs(np.arange(-reach, reach + 2) - fraction)
-            probs = ndtr((0.5 - d) / scale) - ndtr((-0.5 - d) / scale)
-            probs = np.append(probs, max(1.0 - probs.sum(), _TABLE_MASS))
-            out.append((-reach, probs / probs.sum()))
+            out.append((-reach, _with_escape(ndtr((0.5 - d) / scale) - ndtr((-0.5 - d) / scale))))
     return out
 
 
@@ -167,7 +169,7 @@ class Hyperprior(nn.Module):
             nn.LeakyReLU(0.2), nn.Conv2d(width, width, 3, padding=1), nn.LeakyReLU(0.2),
             nn.Conv2d(width, 2 * c, 3, padding=1),
         )  # fmt: skip
-        self.density = FactorizedDensity(channels * size[0] * size[1])
+        self.density = FactorizedDensity(math.prod(self.side_shape))
 
     def side(self, y: torch.Tensor) -> torch.Tensor:
         """The side code of ``y`` (n, C * h * w): noisy while training, else integers,
