@@ -17,7 +17,7 @@ from .estimator import NeuralEstimator
 from .model_file import register_estimator
 from .networks import ACTIVATIONS, NETWORKS, build_network, config_fields
 from .objective import Objective
-from .params import LATENT_DIM, TRAINING, Param, parameters
+from .params import LATENT_DIM, TRAINING, WARM_START, Param, parameters
 from .penalties import Contractive, KLSparsity, L1Activity
 from .reconstruction import BCE, MSE, LogMSE
 from .streaming import MappedRows, local_batches
@@ -214,7 +214,7 @@ class Autoencoder(NeuralEstimator):
     """
 
     _parameters = parameters(LATENT_DIM, NETWORK, CORRUPTION, SPARSITY, SPARSITY_TARGET,
-                             CONTRACTIVE, HANDLE_MISSING, TRAINING)  # fmt: skip
+                             CONTRACTIVE, HANDLE_MISSING, TRAINING, WARM_START)  # fmt: skip
     _no_prior = (
         "Autoencoder cannot sample: its code space has no prior to draw from. Train a "
         "VariationalAutoencoder (CLI: --model vae) to generate data."

@@ -39,6 +39,19 @@ def check_n_samples(n_samples: Any) -> int:
     return int(n_samples)
 
 
+def _differences(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> str:
+    """What differs between two network specs, as "name: old -> new" items."""
+    out = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            inner = _differences(a, b, f"{prefix}{key}.")
+            out += [inner] if inner else []
+        elif a != b:
+            out.append(f"{prefix}{key}: {a!r} -> {b!r}")
+    return "; ".join(out)
+
+
 class NeuralEstimator(Declared, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Base class: see the module docstring. Not for direct use."""
 
@@ -60,8 +73,11 @@ class NeuralEstimator(Declared, ClassNamePrefixFeaturesOutMixin, TransformerMixi
             train_x = self._training_rows(train_x, rng)
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)
-                self.network_ = self._build_network()  # may refuse the data's shape
-        self._init_network(train_x)
+                network = self._build_network()  # may refuse the data's shape
+            warm = self._warm_start(network)
+            self.network_ = network
+        if not warm:
+            self._init_network(train_x)
         self.network_.to(device)
         budget = None if self.max_time is None else self.max_time - (time.perf_counter() - start)
         objective = self._objective(
@@ -92,6 +108,23 @@ class NeuralEstimator(Declared, ClassNamePrefixFeaturesOutMixin, TransformerMixi
                 delattr(self, key)
             vars(self).update(previous)
             raise
+
+    def _warm_start(self, network: torch.nn.Module) -> bool:
+        """With ``warm_start``, give ``network`` the weights of the previous fit's (a
+        ValueError when the two differ); whether it did."""
+        previous = getattr(self, "network_", None)
+        if not getattr(self, "warm_start", False) or previous is None:
+            return False
+        old, new = network_spec(previous), network_spec(network)
+        if old != new:
+            changed = _differences(old, new)
+            raise ValueError(
+                f"warm_start=True needs the network of the previous fit, but this data and "
+                f"these settings make another: {changed}. Set warm_start=False to start "
+                "afresh."
+            )
+        network.load_state_dict(previous.state_dict())
+        return True
 
     def _check_settings(self) -> None:
         """Checks that span several parameters (the constraints table checks each)."""

@@ -196,6 +196,14 @@ TRAINING: tuple[Param, ...] = (
     Param("verbose", False, ["verbose"], "bool", "Show a progress bar with the running loss.",
           None, bool),
 )  # fmt: skip
+# Estimators that build their own network from the data (not wrappers, which clone a
+# fresh inner model every fit) can start from their previous fit's.
+WARM_START = Param(
+    "warm_start", False, ["boolean"], "bool",
+    "Start from the network of the previous fit (its weights) instead of a fresh one: go "
+    "on training, or fine-tune to other settings (a codec to another rate_weight). The "
+    "data and settings must make the same network; the learning-rate schedule, max_time "
+    "and history_ start again.", None, bool)  # fmt: skip
 # What the training loop itself reads (the estimator uses the others before it).
 LOOP_NAMES = ("epochs", "batch_size", "learning_rate", "max_time", "patience", "precision",
               "checkpoint_dir", "resume", "on_divergence", "callbacks", "verbose")  # fmt: skip

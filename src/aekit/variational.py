@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import Interval
 
 from .autoencoder import CONTRACTIVE, CORRUPTION, NETWORK, SPARSITY, Autoencoder
 from .model_file import register_estimator
-from .params import BETA, KL_WARMUP, LATENT_DIM, TRAINING, Param, parameters
+from .params import BETA, KL_WARMUP, LATENT_DIM, TRAINING, WARM_START, Param, parameters
 from .penalties import PriorKL
 
 FREE_BITS = Param(
@@ -57,7 +57,7 @@ class VariationalAutoencoder(Autoencoder):
     """
 
     _parameters = parameters(LATENT_DIM, BETA, KL_WARMUP, FREE_BITS, NETWORK, CORRUPTION,
-                             SPARSITY, CONTRACTIVE, TRAINING)  # fmt: skip
+                             SPARSITY, CONTRACTIVE, TRAINING, WARM_START)  # fmt: skip
 
     # The hooks through which Autoencoder's fit, transform and scores become a VAE's.
     def _bottleneck(self) -> str:

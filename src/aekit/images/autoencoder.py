@@ -26,7 +26,7 @@ from ..autoencoder import (
 from ..codec import read, write
 from ..model_file import register_estimator
 from ..networks import build_network, config_fields
-from ..params import BETA, KL_WARMUP, LATENT_DIM, TRAINING, Param, parameters
+from ..params import BETA, KL_WARMUP, LATENT_DIM, TRAINING, WARM_START, Param, parameters
 from ..penalties import PriorKL, Rate
 from ..variational import FREE_BITS
 from .reading import CHANNELS, RESIZE, ImageSpec, Source, batch, sources, stack
@@ -160,8 +160,8 @@ class ImageAutoencoder(Autoencoder):
 
     _parameters = parameters(LATENT_DIM, IMAGE, _NETWORK, LATENT_SHAPE, BOTTLENECK,
                              RATE_WEIGHT, HYPERPRIOR, BETA, KL_WARMUP, FREE_BITS, CORRUPTION,
-                             SPARSITY, SPARSITY_TARGET, CONTRACTIVE, TRAINING, latent_dim=128,
-                             architecture="conv", batch_size=64)  # fmt: skip
+                             SPARSITY, SPARSITY_TARGET, CONTRACTIVE, TRAINING, WARM_START,
+                             latent_dim=128, architecture="conv", batch_size=64)  # fmt: skip
     _no_prior = (
         "this ImageAutoencoder cannot sample: its code space has no prior to draw from. "
         'Train it with bottleneck="gaussian" (CLI: --bottleneck gaussian) to generate images.'

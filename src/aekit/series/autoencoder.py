@@ -15,7 +15,16 @@ from sklearn.utils.validation import check_is_fitted
 from ..array_input import ArrayInput
 from ..autoencoder import CONTRACTIVE, CORRUPTION, NETWORK, SPARSITY, Autoencoder
 from ..model_file import register_estimator
-from ..params import BETA, KL_WARMUP, LATENT_DIM, TRAINING, VARIATIONAL, Param, parameters
+from ..params import (
+    BETA,
+    KL_WARMUP,
+    LATENT_DIM,
+    TRAINING,
+    VARIATIONAL,
+    WARM_START,
+    Param,
+    parameters,
+)
 from ..penalties import PriorKL
 from ..scaling import Scaling
 from ..variational import FREE_BITS
@@ -116,7 +125,7 @@ class SeriesAutoencoder(Autoencoder):
     """
 
     _parameters = parameters(LATENT_DIM, SERIES, _NETWORK, VARIATIONAL, BETA, KL_WARMUP,
-                             FREE_BITS, CORRUPTION, SPARSITY, CONTRACTIVE, TRAINING,
+                             FREE_BITS, CORRUPTION, SPARSITY, CONTRACTIVE, TRAINING, WARM_START,
                              latent_dim=16, architecture="tcn", batch_size=64)  # fmt: skip
 
     def fit(self, X: Any, y: Any = None) -> SeriesAutoencoder:
