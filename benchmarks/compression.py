@@ -1,8 +1,10 @@
 """Are autoencoders good at compression? Real bits: aekit codecs against JPEG and WebP.
 
-For each ``--rate-weights`` value, ``ImageAutoencoder(bottleneck="quantized",
-rate_weight=w, hyperprior=8, ...)`` is fitted on Fashion-MNIST train for ``--max-time``
-seconds and measured on ``--n-test`` test images: bits per pixel of its real stream
+For each ``--rate-weights`` value there is an ``ImageAutoencoder(bottleneck="quantized",
+rate_weight=w, hyperprior=8, ...)``: the first is fitted on Fashion-MNIST train from
+scratch for ``--base-time`` seconds, each other starts from it (``warm_start``, the usual
+practice of learned codecs) and is fine-tuned to its own weight for ``--max-time``
+seconds. Each is measured on ``--n-test`` test images: bits per pixel of its real stream
 (``compress``), mean per-image PSNR and SSIM of ``decompress``. Next to it on the same
 images: JPEG (Pillow, quality 5-95) and WebP (Pillow, method 6, quality 5-95), on sheets
 of 10 x 10 images so that headers are shared, and PCA whose scores are rounded to a step
@@ -16,8 +18,9 @@ middle codec. Both curves go into one PNG (``--out``).
 Targets: in its domain BD-rate <= -60 % against JPEG and <= -30 % against WebP;
 compress + decompress of the 10,000 test images in under 30 s on 2 cores.
 
-    python benchmarks/compression.py [--max-time 300] [--rate-weights 0.0005,0.001,0.002,0.004]
-        [--n-train 60000] [--n-test 1000] [--params JSON] [--out compression.png]
+    python benchmarks/compression.py [--max-time 300] [--base-time 600]
+        [--rate-weights 0.002,0.001,0.004,0.008] [--n-train 60000] [--n-test 1000]
+        [--params JSON] [--out compression.png]
 """
 
 from __future__ import annotations
@@ -117,11 +120,12 @@ def plot(panels: dict[str, dict[str, list[Point]]], out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-time", type=float, default=300.0, help="seconds per codec")
+    parser.add_argument("--max-time", type=float, default=300.0,
+                        help="seconds of each fine-tune")  # fmt: skip
+    parser.add_argument("--base-time", type=float,
+                        help="seconds of the first codec (default: 2 x --max-time)")  # fmt: skip
     parser.add_argument("--rate-weights", default="0.002,0.001,0.004,0.008",
-                        help="the first codec's is trained from scratch, the others from it")
-    parser.add_argument("--base-time", type=float, help="seconds for the first codec "
-                        "(default: 2 x --max-time)")  # fmt: skip
+                        help="the first is trained from scratch, the others from it")  # fmt: skip
     parser.add_argument("--n-train", type=int, default=60_000)
     parser.add_argument("--n-test", type=int, default=1_000)
     parser.add_argument("--n-timed", type=int, default=10_000, help="images compress is timed on")
