@@ -13,7 +13,7 @@ baseline. BD-rate (Bjøntegaard, over the PSNR range two curves share) of the co
 against JPEG and against WebP. Then outside its domain: the same codecs on the emoji
 (``../shared/data/emoji-google-64``, on white, grey, brought to 28 x 28), with JPEG and
 WebP on those. Then the time to compress and decompress all 10,000 test images with the
-middle codec. Both curves go into one PNG (``--out``).
+middle codec. Both settings go into one PNG (``--out``): PSNR above, SSIM below.
 
 Targets: in its domain BD-rate <= -60 % against JPEG and <= -30 % against WebP;
 compress + decompress of the 10,000 test images in under 30 s on 2 cores.
@@ -104,16 +104,22 @@ def bd_rates(codecs: list[Point], curves: dict[str, list[Point]]) -> dict[str, f
     return out
 
 
+AXES = {"psnr": "PSNR (dB, mean per image)", "ssim": "SSIM (mean per image)"}
+
+
 def plot(panels: dict[str, dict[str, list[Point]]], out: Path) -> None:
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(12, 4.5))
-    for ax, (title, curves) in zip(fig.subplots(1, len(panels)), panels.items(), strict=True):
-        for name, points in curves.items():
-            ax.plot([p.bpp for p in points], [p.psnr for p in points], "o-", ms=3, label=name)
-        ax.set(title=title, xlabel="bits per pixel", ylabel="PSNR (dB, mean per image)")
-        ax.grid(alpha=0.3)
-        ax.legend()
+    fig = Figure(figsize=(6 * len(panels), 9))
+    axes = fig.subplots(2, len(panels), squeeze=False)
+    for column, (title, curves) in enumerate(panels.items()):
+        for ax, (what, label) in zip(axes[:, column], AXES.items(), strict=True):
+            for name, points in curves.items():
+                ax.plot([p.bpp for p in points], [getattr(p, what) for p in points], "o-",
+                        ms=3, label=name)  # fmt: skip
+            ax.set(title=title, xlabel="bits per pixel", ylabel=label)
+            ax.grid(alpha=0.3)
+            ax.legend()
     fig.savefig(out, dpi=100, bbox_inches="tight")
     print(f"wrote {out}")
 
