@@ -237,7 +237,9 @@ def test_train_compress_decompress_evaluate_report(shapes, tmp_path, capsys, den
     assert [p.name for p in written] == [f"s{i:02d}.png" for i in range(20)]
     codec = aekit.load(model)
     expected = codec.reconstruct(str(folder))
-    assert np.array_equal(np.asarray(Image.open(written[4]))[..., None], expected[4])
+    assert np.array_equal(codec.decompress(packed.read_bytes()), expected)
+    pixels = np.stack([np.asarray(Image.open(path)) for path in written])[..., None]
+    assert np.array_equal(pixels, expected)
     capsys.readouterr()
     assert main(["evaluate", str(model), str(folder), "--json"]) == 0
     figures = json.loads(capsys.readouterr().out)
