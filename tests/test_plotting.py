@@ -1,5 +1,7 @@
 """aekit.plotting: every Display draws on small data and keeps its artists."""
 
+import warnings
+
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -101,6 +103,14 @@ def test_latent_map_projections(method):
     codes = np.random.default_rng(0).normal(size=(40, 6))
     display = LatentMapDisplay.from_codes(codes, method=method, ax=new_ax())
     assert display.method == method and display.scatter_.get_offsets().shape == (40, 2)
+
+
+@pytest.mark.parametrize("method", ["pca", "tsne"])
+def test_latent_map_of_codes_all_the_same_is_one_point_without_a_warning(method):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # PCA's explained variance would divide 0 by 0
+        display = LatentMapDisplay.from_codes(np.full((20, 6), 3.0), method=method, ax=new_ax())
+    np.testing.assert_array_equal(display.scatter_.get_offsets(), np.zeros((20, 2)))
 
 
 def test_latent_map_bad_input():

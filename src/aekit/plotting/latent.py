@@ -139,6 +139,8 @@ def project(codes: np.ndarray, method: str, random_state: Any = 0) -> tuple[np.n
         return umap.UMAP(n_components=2, random_state=random_state).fit_transform(codes), "umap"
     if len(codes) < 3:
         return codes[:, :2], "code"
+    if not np.ptp(codes, axis=0).any():  # every code the same (collapsed): PCA divides by 0
+        return np.zeros((len(codes), 2)), method
     if method == "pca":
         from sklearn.decomposition import PCA
 
