@@ -51,6 +51,7 @@ CODEC = dict(bottleneck="quantized", architecture="resconv", latent_shape=(16, 7
              latent_dim=16 * 7 * 7, hyperprior=8, batch_size=16)  # fmt: skip
 PCA_STEPS = (0.4, 0.2, 0.1, 0.05, 0.025)  # quantisation steps of the PCA scores
 PCA_COMPONENTS = 128
+AXES = {"psnr": "PSNR (dB, mean per image)", "ssim": "SSIM (mean per image)"}  # the picture's rows
 
 
 def fashion(split: str, n: int) -> np.ndarray:
@@ -102,9 +103,6 @@ def bd_rates(codecs: list[Point], curves: dict[str, list[Point]]) -> dict[str, f
             print(f"  BD-rate against {name}: {exc}")
             out[name] = float("nan")
     return out
-
-
-AXES = {"psnr": "PSNR (dB, mean per image)", "ssim": "SSIM (mean per image)"}
 
 
 def plot(panels: dict[str, dict[str, list[Point]]], out: Path) -> None:
