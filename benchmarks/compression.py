@@ -36,7 +36,7 @@ import torch
 from sklearn.decomposition import PCA
 
 from aekit import ImageAutoencoder
-from aekit.bitstream import pack, unpack
+from aekit.codec.bitstream import pack, unpack
 from aekit.data import load_fashion_mnist
 from aekit.images.rate_distortion import Point, bd_rate, jpeg_curve, measure, webp_curve
 

@@ -26,12 +26,12 @@ import numpy as np
 import torch
 
 from aekit import Autoencoder, VariationalAutoencoder
-from aekit.bottleneck import SigmoidCode
 from aekit.data import load_fashion_mnist
 from aekit.networks import build_network
 from aekit.objective import Objective
-from aekit.penalties import Contractive
-from aekit.reconstruction import MSE
+from aekit.objective.bottleneck import SigmoidCode
+from aekit.objective.penalties import Contractive
+from aekit.objective.reconstruction import MSE
 
 NOISE = 0.3
 VARIANTS = {

@@ -33,7 +33,7 @@ import torch
 from sklearn.decomposition import PCA
 
 from aekit import Autoencoder, ImageAutoencoder
-from aekit.images.pictures import grid, png_bytes
+from aekit.images.displays import grid, png_bytes
 from aekit.images.quality import psnr, ssim
 from aekit.images.reading import ImageSpec, sources, stack
 

@@ -39,7 +39,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import aekit
-from aekit.plotting.series import stretches
+from aekit.series.displays import stretches
 from aekit.series.windows import cut, stitch
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "series"

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 import aekit
-from aekit.streaming import npy_writer
+from aekit.arrays.streaming import npy_writer
 
 FEATURES = 784
 

@@ -4,27 +4,26 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-os.environ.setdefault("MPLBACKEND", "Agg")  # figures without a screen
+from shared_data import SHARED_DATA, missing
 
-# The shared data sets of DESIGN.md live next to the checkout.
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+os.environ.setdefault("MPLBACKEND", "Agg")  # figures without a screen
 
 
 @pytest.fixture(scope="session")
 def series_data() -> Path:
-    """The time series folder (skips, saying where it looked, if absent)."""
+    """The time series folder (absent: skips, or fails in CI; see shared_data.py)."""
     folder = SHARED_DATA / "series"
     if not (folder / "ecg-diff-count-3_TEST.csv").is_file():
-        pytest.skip(f"the time series were not found in {folder} (see DESIGN.md, shared data)")
+        missing(f"the time series were not found in {folder} (see DESIGN.md, shared data)")
     return folder
 
 
 @pytest.fixture(scope="session")
 def fsdd() -> Path:
-    """The Free Spoken Digit Dataset folder (skips, saying where it looked, if absent)."""
+    """The Free Spoken Digit Dataset folder (absent: skips, or fails in CI)."""
     folder = SHARED_DATA / "fsdd"
     if not any(folder.glob("*.wav")):
-        pytest.skip(f"FSDD clips not found in {folder} (see DESIGN.md, shared data)")
+        missing(f"FSDD clips not found in {folder} (see DESIGN.md, shared data)")
     return folder
 
 

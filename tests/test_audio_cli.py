@@ -93,7 +93,7 @@ def test_refused_flags(tmp_path, clips_folder, capsys, extra, message):
     assert message in capsys.readouterr().err
 
 
-def test_audio_flags_need_an_audio_model(tmp_path, clips_folder, capsys):
+def test_audio_flags_need_an_audio_model(tmp_path, capsys):
     data = tmp_path / "x.npy"
     np.save(data, np.random.default_rng(0).normal(size=(20, 4)))
     assert main(["train", str(data), "-o", str(tmp_path / "m.aek"), "--sample-rate", "8000"]) == 2

@@ -1,10 +1,13 @@
 """The benchmark scripts stay runnable (their figures come from running them in full)."""
 
 import importlib.util
+import math
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from shared_data import missing
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
@@ -105,21 +108,25 @@ def _fashion_mnist():
     try:
         load_fashion_mnist("test", download=False)
     except DataError as exc:
-        pytest.skip(f"Fashion-MNIST is not on this machine: {exc}")
+        missing(f"Fashion-MNIST is not on this machine: {exc}")
 
 
 def test_codes_classification_runs_on_a_tiny_budget(capsys):
     _fashion_mnist()
     accuracy = _module("codes_classification").main(["--max-time", "1", "--samples", "400"])
     assert set(accuracy) == {"autoencoder-32", "pca-32", "raw pixels"}
-    assert all(0.1 < a <= 1 for a in accuracy.values())  # better than chance, 10 classes
+    # The baselines need no training: on these 400 images they score what they always do
+    # (0.795 and 0.7675 measured); a second of training gives codes far above chance.
+    assert accuracy["raw pixels"] == pytest.approx(0.795, abs=0.03)
+    assert accuracy["pca-32"] == pytest.approx(0.7675, abs=0.03)
+    assert 0.5 < accuracy["autoencoder-32"] < 0.9
     assert "autoencoder codes - PCA codes" in capsys.readouterr().out
 
 
 def test_text_benchmark_deduplicates_and_runs_on_a_tiny_budget(capsys):
     bench = _module("text_reconstruction")
     if not bench.DATA.is_file():
-        pytest.skip(f"NPS Chat posts not found at {bench.DATA} (see DESIGN.md, shared data)")
+        missing(f"NPS Chat posts not found at {bench.DATA} (see DESIGN.md, shared data)")
     posts = bench.load_posts(bench.DATA)
     unique = bench.unique_posts(posts)
     assert len(unique) == posts["text"].str.lower().nunique() < 0.85 * len(posts)
@@ -127,9 +134,12 @@ def test_text_benchmark_deduplicates_and_runs_on_a_tiny_budget(capsys):
     assert not set(train["text"].str.lower()) & set(test["text"].str.lower())
     params = '{"hidden_dim": 16, "embedding_dim": 8, "synthetic": 50, "epochs": 1}'
     figures = bench.main(["--max-time", "2", "--limit", "300", "--params", params])
-    assert 0 <= figures["word_accuracy"] <= 1 and 0 <= figures["tfidf"] <= 1
-    assert 0 <= figures["exact_match_7plus"] <= 1
-    assert 0 <= figures["exact_match_unseen_words"] <= 1
+    # TF-IDF + SVD needs no training: 0.536 on this split (measured). One epoch of a tiny
+    # network reconstructs nothing yet: a benchmark that scored the held-out posts against
+    # themselves would print 1.0 here.
+    assert figures["tfidf"] == pytest.approx(0.536, abs=0.05)
+    for name in ("word_accuracy", "exact_match", "exact_match_7plus", "exact_match_unseen_words"):
+        assert 0 <= figures[name] < 0.2, name
     out = capsys.readouterr().out
     assert "chipotle" in out and "ten held-out posts of 7+ words" in out
     assert "target exact match on 7+ words >= 0.25" in out
@@ -186,8 +196,25 @@ def test_compression_benchmark_runs_on_a_tiny_budget(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "PCA-128 + range coder" in out and "emoji (outside the domain), 10 images" in out
     assert "compress + decompress of 200 test images" in out
-    assert set(figures) >= {"bd_jpeg", "bd_webp", "seconds"}
+    # Two seconds of training reach 8-14 dB, below JPEG's and WebP's lowest quality
+    # (22-26 dB): a BD-rate is a number exactly where the curves share a PSNR range, and
+    # each one that is not is said so.
+    bd = [figures[k] for k in ("bd_jpeg", "bd_webp", "outside_JPEG", "outside_WebP")]
+    assert sum(math.isnan(b) for b in bd) == out.count("the curves share no PSNR range")
+    assert 0 < figures["seconds"] < 30
     assert (tmp_path / "rd.png").is_file()
+
+
+def test_compression_bd_rates_are_numbers_where_curves_overlap():
+    bench = _module("compression")
+    from aekit.images.rate_distortion import Point, bd_rate
+
+    anchor = [Point(q, b, db, 0.0) for q, b, db in [(1, 1.0, 24), (2, 2.0, 28), (3, 3.0, 31)]]
+    codec = [Point(q, b, db, 0.0) for q, b, db in [(1, 0.4, 25), (2, 0.9, 29), (3, 1.5, 33)]]
+    far = [Point(1, 0.1, 8.0, 0.0), Point(2, 0.2, 12.0, 0.0)]
+    figures = bench.bd_rates(codec, {"JPEG": anchor, "none": far})
+    assert math.isfinite(figures["JPEG"]) and figures["JPEG"] == bd_rate(anchor, codec) < 0
+    assert math.isnan(figures["none"])
 
 
 def test_series_benchmark_runs_on_a_tiny_budget(series_data, tmp_path, capsys):
@@ -197,6 +224,12 @@ def test_series_benchmark_runs_on_a_tiny_budget(series_data, tmp_path, capsys):
     figures = bench.main(argv)
     out = capsys.readouterr().out
     assert "ECG, per-step ROC AUC, nearest neighbour" in out and "InternalBleeding16" in out
+    # The baselines need no training and give their figures (measured: 0.9529, 0.7843,
+    # both finding the bleeding); one epoch of aekit already ranks the ECG well.
+    assert figures["ecg nearest neighbour"] == pytest.approx(0.953, abs=0.01)
+    assert figures["ecg PCA-16"] == pytest.approx(0.784, abs=0.02)
+    assert figures["bleeding nearest neighbour"] == 1.0 and figures["bleeding PCA-16"] == 1.0
+    assert 0.8 < figures["ecg aekit"] <= 1.0
     assert 0 <= figures["ecg aekit"] <= 1 and 0 <= figures["wins"] <= 4
     assert "BasicMotions" in out and (tmp_path / "series_ecg.png").is_file()
     x, y = bench.load_ts(series_data / "BasicMotions" / "BasicMotions_TRAIN.ts")

@@ -135,7 +135,7 @@ def test_a_users_callback_sees_every_epoch_and_stays_out_of_the_file(tmp_path):
     assert record.begun == 1 and [e for e, _ in record.epochs] == [1, 2, 3, 4]
     assert [loss for _, loss in record.epochs] == model.history_["train_loss"]
     model.save(tmp_path / "m.aek")
-    assert "callbacks" not in aekit.model_file.read_header(tmp_path / "m.aek")["params"]
+    assert "callbacks" not in aekit.saving.model_file.read_header(tmp_path / "m.aek")["params"]
     assert aekit.load(tmp_path / "m.aek").callbacks == ()
 
 

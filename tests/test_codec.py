@@ -3,6 +3,7 @@ stream, the command line, and the rate-distortion figures (JPEG, WebP, BD-rate).
 
 import io
 import json
+import math
 import zlib
 
 import numpy as np
@@ -11,8 +12,9 @@ import torch
 from PIL import Image
 
 import aekit
-from aekit.bitstream import StreamError, pack, unpack
 from aekit.cli import main
+from aekit.codec.bitstream import StreamError, pack, unpack
+from aekit.images.quality import ssim
 from aekit.images.rate_distortion import Point, _sheets, _unsheet, bd_rate, jpeg_curve
 from aekit.networks.entropy import (
     SCALES,
@@ -103,6 +105,40 @@ def test_bad_streams_are_refused_with_the_reason(codec, shapes):
         codec.decompress("packed.aekz")
 
 
+def test_mutated_streams_decode_exactly_or_raise_the_stream_error(codec, shapes):
+    """500 streams cut, lengthened, spliced or with bytes changed (seeded): each gives
+    the very images of the intact stream or a ValueError, never another exception."""
+    import random
+
+    stream = codec.compress(shapes[:4])
+    expected = codec.decompress(stream)
+    rng = random.Random(0)
+    kinds = {"refused": 0, "same": 0}
+    for _ in range(500):
+        data = bytearray(stream)
+        kind = rng.randrange(5)
+        if kind == 0:  # flip some bits
+            for _ in range(rng.randint(1, 4)):
+                data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+        elif kind == 1:  # cut
+            data = data[: rng.randrange(len(data))]
+        elif kind == 2:  # bytes added
+            at = rng.randrange(len(data) + 1)
+            data[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+        elif kind == 3:  # a byte set to an extreme
+            data[rng.randrange(len(data))] = rng.choice([0, 255])
+        else:  # two streams spliced
+            data = data[: rng.randrange(len(data))] + stream[rng.randrange(len(stream)) :]
+        try:
+            got = codec.decompress(bytes(data))
+        except ValueError:
+            kinds["refused"] += 1
+            continue
+        assert np.array_equal(got, expected), "a mutated stream decoded to other images"
+        kinds["same"] += 1
+    assert kinds["refused"] > 450  # nearly every mutation is caught
+
+
 def test_compress_needs_a_codec(shapes):
     plain = aekit.ImageAutoencoder(latent_dim=4, epochs=1, hidden_dims=(4, 8)).fit(shapes)
     with pytest.raises(ValueError, match="compress needs a codec: .*bottleneck='deterministic'"):
@@ -127,6 +163,50 @@ def test_a_hyperprior_needs_a_codec_with_a_spatial_code(shapes):
         aekit.ImageAutoencoder(**{**HYPER, "bottleneck": "deterministic"}).fit(shapes)
 
 
+def _resealed(body: bytes) -> bytes:
+    """``body`` (a stream without its last 4 bytes) with a CRC-32 that matches it again:
+    a stream whose bytes are intact but whose content is inconsistent."""
+    return body + zlib.crc32(body).to_bytes(4, "little")
+
+
+def _escaped_stream():
+    codes = np.zeros((4, 1, 3), dtype=np.int64)
+    codes[1, 0, 2], codes[3, 0, 0] = 50, -9  # two values outside the table: two escapes
+    tables = [(-2, np.array([0.1, 0.2, 0.4, 0.2, 0.1, 1e-3]))]
+    return codes, tables, pack(codes, tables, b"\0" * 8)
+
+
+def test_stream_branches_each_have_their_message():
+    import struct
+
+    codes, tables, stream = _escaped_stream()
+    assert np.array_equal(unpack(stream, tables, b"\0" * 8, 3), codes)
+    with pytest.raises(StreamError, match="longer than it says"):
+        unpack(stream + b"\0", tables, b"\0" * 8, 3)
+    with pytest.raises(StreamError, match="format version 9; this aekit reads versions 1 to 2"):
+        unpack(stream[:4] + b"\x09" + stream[5:], tables, b"\0" * 8, 3)
+    # The header ends in the escapes' count; the escapes sit just before the two CRCs.
+    from aekit.codec.bitstream import _HEADER
+
+    at = _HEADER.size - 4
+    (n_escapes,) = struct.unpack_from("<I", stream, at)
+    assert n_escapes == 2
+    values_crc = stream[-8:-4]
+    head, escapes = stream[: -8 - 8], stream[-8 - 8 : -8]
+    fewer = bytearray(head + escapes[:4] + values_crc)
+    struct.pack_into("<I", fewer, at, 1)
+    with pytest.raises(StreamError, match="escapes more values than it holds"):
+        unpack(_resealed(bytes(fewer)), tables, b"\0" * 8, 3)
+    more = bytearray(head + escapes + struct.pack("<i", 7) + values_crc)
+    struct.pack_into("<I", more, at, 3)
+    with pytest.raises(StreamError, match="holds escaped values it never uses"):
+        unpack(_resealed(bytes(more)), tables, b"\0" * 8, 3)
+    from aekit.codec.bitstream import Packer
+
+    with pytest.raises(ValueError, match=r"table indices must lie in \[0, 1\)"):
+        Packer().put(codes, np.ones_like(codes), tables)
+
+
 def test_a_reader_with_other_probabilities_is_told_so_not_given_other_values():
     rng = np.random.default_rng(0)
     codes = rng.integers(-2, 3, size=(50, 1, 3))
@@ -148,6 +228,39 @@ def test_a_version_1_stream_without_the_values_crc_still_reads():
 
 
 # ---------------------------------------------------------------- the density
+def test_a_trained_density_tables_its_own_likelihoods_and_the_rest_as_escape():
+    """Trained on Laplace-like values (so not its initial shape), each channel's table
+    holds P(k) as ``likelihood`` gives it for each tabled k, and its escape the mass
+    outside: 1 - the tabled mass. Values left out of the table are rare ones."""
+    torch.manual_seed(0)
+    density = FactorizedDensity(2)
+    before = density.likelihood(torch.zeros(1, 2, 1)).flatten().clone()
+    values = torch.distributions.Laplace(0.0, torch.tensor([2.0, 6.0])).sample((512,))
+    optimiser = torch.optim.Adam(density.parameters(), lr=2e-2)
+    for _ in range(300):
+        noisy = values + torch.rand_like(values) - 0.5
+        optimiser.zero_grad()
+        density.bits(noisy.unsqueeze(-1)).mean().backward()
+        optimiser.step()
+    with torch.no_grad():
+        after = density.likelihood(torch.zeros(1, 2, 1)).flatten()
+        assert not torch.allclose(before, after, rtol=0.05)  # it did learn
+        for channel, (first, probs) in enumerate(density.tables()):
+            k = torch.arange(first, first + len(probs) - 1, dtype=torch.float32)
+            z = torch.zeros(1, 2, len(k))
+            z[0, channel] = k
+            tabled = density.likelihood(z)[0, channel].double().numpy()
+            np.testing.assert_allclose(probs[:-1], tabled, rtol=1e-4)  # float32 sums
+            assert probs[-1] == pytest.approx(max(1 - tabled.sum(), 1e-7), abs=1e-9)
+            outside = torch.tensor([first - 1.0, first + len(probs) - 1.0])
+            z = torch.zeros(1, 2, 2)
+            z[0, channel] = outside
+            assert (density.likelihood(z)[0, channel] < 1e-6).all()
+        # the wider channel (scale 6) needs the wider table
+        (_, narrow), (_, wide) = density.tables()
+        assert len(wide) > len(narrow)
+
+
 def test_the_density_is_a_distribution_over_the_integers():
     torch.manual_seed(0)
     density = FactorizedDensity(3)
@@ -194,6 +307,18 @@ def test_bd_rate_of_a_curve_at_half_the_bits_is_minus_50_percent():
         bd_rate(anchor, far)
 
 
+def test_bd_rate_by_hand_where_the_ratio_changes_and_the_ranges_differ():
+    """Two points a curve: the log-rate is linear in PSNR. Anchor: ln r = (q - 20) / 10
+    over 20-30 dB; test: ln t = ln 0.5 + ln 2 (q - 22) / 10 over 22-32 dB. Over the shared
+    22-30 dB the gap ln t - ln r is linear, from -ln 2 - 0.2 to -0.2 ln 2 - 1, so its mean
+    is the mean of its ends (the ratio of rates goes from 0.41 to 0.32)."""
+    anchor = [Point(1, 1.0, 20.0, 0.0), Point(2, math.e, 30.0, 0.0)]
+    test = [Point(1, 0.5, 22.0, 0.0), Point(2, 1.0, 32.0, 0.0)]
+    gap = ((-math.log(2) - 0.2) + (-0.2 * math.log(2) - 1)) / 2
+    assert bd_rate(anchor, test) == pytest.approx(100 * (math.exp(gap) - 1))  # -63.8 %
+    assert bd_rate(test, anchor) == pytest.approx(100 * (math.exp(-gap) - 1))  # +176 %
+
+
 def test_jpeg_is_measured_on_sheets_of_100(shapes):
     images = np.concatenate([shapes, shapes[:36]])  # 100: exactly one sheet
     sheet = _sheets(images, 10)
@@ -207,6 +332,10 @@ def test_jpeg_is_measured_on_sheets_of_100(shapes):
     mse = ((decoded.reshape(10, 12, 10, 12).transpose(0, 2, 1, 3).reshape(100, 144)
             - images.reshape(100, 144) / 255) ** 2).mean(axis=1)  # fmt: skip
     assert point.psnr == pytest.approx(np.mean(10 * np.log10(1 / mse)))
+    tiles = np.asarray(Image.open(buffer)).reshape(10, 12, 10, 12).transpose(0, 2, 1, 3)
+    assert point.ssim == pytest.approx(
+        np.mean(ssim(images.reshape(100, 12, 12), tiles.reshape(100, 12, 12)))
+    )
 
 
 # ---------------------------------------------------------------- the command line

@@ -10,6 +10,7 @@ import pytest
 
 from aekit import data
 from aekit.data import DataError, read_data, read_idx
+from shared_data import missing
 
 
 def _idx_bytes(array: np.ndarray) -> bytes:
@@ -133,7 +134,7 @@ def test_fashion_mnist_offline_without_files(fake_fashion):
 def test_fashion_mnist_from_debian_package_when_installed():
     path = data.SYSTEM_DIRS[0] / "t10k-labels-idx1-ubyte.gz"
     if not path.exists():
-        pytest.skip("Debian's dataset-fashion-mnist is not installed")
+        missing("Debian's dataset-fashion-mnist is not installed")
     X, y = data.load_fashion_mnist("test", download=False)
     assert X.shape == (10_000, 784) and set(np.unique(y)) == set(range(10))
     raw = gzip.decompress(path.read_bytes())

@@ -5,13 +5,13 @@ import pytest
 import torch
 
 from aekit import Autoencoder, VariationalAutoencoder, load
-from aekit.bottleneck import Gaussian
-from aekit.corruption import corrupt
 from aekit.data import load_digits
 from aekit.networks import build_network
 from aekit.objective import Objective
-from aekit.penalties import Contractive, PriorKL, jacobian_sq_norm
-from aekit.reconstruction import BCE, MSE
+from aekit.objective.bottleneck import Gaussian
+from aekit.objective.corruption import corrupt
+from aekit.objective.penalties import Contractive, PriorKL, jacobian_sq_norm
+from aekit.objective.reconstruction import BCE, MSE
 
 FAST = dict(latent_dim=8, epochs=40, batch_size=64, random_state=0, device="cpu")
 

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from aekit.figures import image_shape_of, save_image_grid
+from aekit.arrays.layout import image_shape_of
+from aekit.plotting.grids import save_image_grid
 
 
 @pytest.mark.parametrize(

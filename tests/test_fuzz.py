@@ -16,7 +16,7 @@ import pytest
 
 import aekit
 from aekit.data import DataError, read_data, read_texts
-from aekit.model_file import ModelFileError
+from aekit.saving.model_file import ModelFileError
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402

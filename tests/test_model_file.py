@@ -12,7 +12,7 @@ from safetensors.torch import save_file
 
 import aekit
 from aekit import Autoencoder, ModelFileError
-from aekit.model_file import FORMAT_VERSION, read_header
+from aekit.saving.model_file import FORMAT_VERSION, read_header
 
 FAST = dict(hidden_dims=(16,), epochs=3, batch_size=32, random_state=0, device="cpu")
 

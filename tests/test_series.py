@@ -84,6 +84,46 @@ def test_code_distance_is_the_distance_to_the_nearest_fit_code(stream_model):
     np.testing.assert_allclose(stream_model.step_scores(series), combined, rtol=1e-5)
 
 
+def test_fit_codes_and_scales_by_hand(stream_model):
+    """``codes_`` are the codes of the fit windows at every step (as ``transform`` with
+    stride 1 gives them), and ``score_scales_`` the 99th percentiles of each term over
+    the fit windows' steps: the error over its spread, and the distance of each fit code
+    to the nearest code of a window that does not overlap it (brute force here)."""
+    train = sines()
+    twin = clone_scoring(stream_model, "combined")
+    twin.set_params(stride=1)
+    codes = twin.transform(train)
+    np.testing.assert_allclose(stream_model.codes_, codes, rtol=1e-4, atol=1e-5)
+    assert list(stream_model.code_starts_) == list(range(len(codes)))
+    windows = np.stack([train[i : i + 64] for i in range(len(codes))])
+    std = np.asarray(stream_model.series_spec_.scale)
+    squared = ((twin.inverse_transform(codes) - windows) / std) ** 2
+    np.testing.assert_allclose(stream_model.error_spread_, squared.mean(axis=0), rtol=1e-3)
+    error = (squared / stream_model.error_spread_).mean(axis=2)
+    distances = np.sqrt(((codes[:, None, :] - codes[None, :, :]) ** 2).sum(axis=2))
+    starts = np.arange(len(codes))
+    distances[np.abs(starts[:, None] - starts[None, :]) < 64] = np.inf  # overlapping windows
+    nearest = distances.min(axis=1)
+    scales = stream_model.score_scales_
+    assert scales["error"] == pytest.approx(np.percentile(error, 99), rel=1e-3)
+    by_hand = np.percentile(np.repeat(nearest[:, None], 64, axis=1), 99)
+    assert scales["code_distance"] == pytest.approx(by_hand, rel=1e-3)
+
+
+def test_nearest_excludes_the_zone_around_each_query_over_several_blocks():
+    from aekit.series.nearest import nearest
+
+    rng = np.random.default_rng(0)
+    codes = rng.normal(size=(3000, 4))  # more than one block of 2,048 queries
+    starts = np.arange(3000)
+    got = nearest(codes, codes, starts, 10)
+    d = np.sqrt(((codes[:, None, :] - codes[None, :, :]) ** 2).sum(axis=2))
+    d[np.abs(starts[:, None] - starts[None, :]) < 10] = np.inf
+    np.testing.assert_allclose(got, d.min(axis=1), rtol=1e-12)
+    plain = nearest(codes[:5] + 0.01, codes)  # no exclusion: the code itself is nearest
+    np.testing.assert_allclose(plain, np.full(5, 0.02), rtol=1e-9)
+
+
 def test_reconstruct_stitches_every_window_back_into_the_series(stream_model):
     series = sines(seed=2)
     back = stream_model.reconstruct(series)
@@ -136,6 +176,12 @@ def test_a_constant_channel_is_centred_not_divided_by_zero():
     series = np.c_[sines(600)[:, 0], np.full(600, 7.0)]
     model = aekit.SeriesAutoencoder(window=32, **{**FAST, "epochs": 1}).fit(series)
     assert np.all(np.isfinite(model.step_scores(series)))
+    spec = model.series_spec_
+    assert spec.mean[1] == pytest.approx(7.0) and spec.scale[1] == 1.0  # centred, kept
+    assert spec.mean[0] == pytest.approx(series[:, 0].mean())
+    assert spec.scale[0] == pytest.approx(series[:, 0].std())
+    back = model.reconstruct(series)[:, 1]
+    assert np.abs(back - 7.0).max() < 1.0  # back in its units, near its level
 
 
 @pytest.mark.parametrize(
@@ -197,6 +243,13 @@ def test_a_detector_flags_the_spike_per_window_and_per_step(tmp_path):
     assert np.mean(steps[:1400] == -1) < 0.05  # ... and few of the normal steps
     windows = detector.predict(test)
     assert len(windows) == len(detector.autoencoder_.transform(test))
+    # Windows of 64 every 16 steps: those starting at 1440, 1456, 1472 and 1488 cover
+    # the spike (steps 1500-1503); they are flagged, and few of the others.
+    starts = np.r_[np.arange(0, 3000 - 64 + 1, 16), 3000 - 64]
+    covering = (starts <= 1500) & (starts + 64 > 1503)
+    assert list(starts[covering]) == [1440, 1456, 1472, 1488]
+    assert np.all(windows[covering] == -1)
+    assert np.mean(windows[~covering] == -1) < 0.05
     detector.save(tmp_path / "d.aek")
     np.testing.assert_array_equal(aekit.load(tmp_path / "d.aek").predict_steps(test), steps)
 

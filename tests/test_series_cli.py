@@ -98,6 +98,13 @@ def test_encode_and_decode_give_codes_per_window_and_windows_back(series_files):
     assert np.load(codes).shape == (len(range(0, 1500 - 64 + 1, 16)) + 1, 8)
     assert main(["decode", str(model), str(codes), "-o", str(windows), "--force"]) == 0
     assert np.load(windows).shape == (len(np.load(codes)), 64, 2)
+    # The very numbers Python gives for the same CSV (time column and channels as fitted).
+    inner = aekit.load(model).autoencoder_
+    python = inner.transform(pd.read_csv(train)[["t", "a", "b"]])
+    np.testing.assert_allclose(np.load(codes), python, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(
+        np.load(windows), inner.inverse_transform(np.load(codes)), rtol=1e-6, atol=1e-7
+    )
 
 
 def test_a_series_vae_samples_windows_and_a_plain_model_says_why_not(series_files, capsys):

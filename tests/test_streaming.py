@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import aekit
-from aekit import streaming
+from aekit.arrays import streaming
 from aekit.cli import main
 from aekit.data import DataError
 
@@ -111,7 +111,7 @@ def test_npy_writer_needs_every_row(tmp_path):
 
 
 def test_fit_on_a_memory_map_keeps_the_rows_on_disk(tmp_path, tiny_blocks):
-    import aekit.array_input as module
+    import aekit.arrays.input as module
 
     rng = np.random.default_rng(0)
     X = (rng.normal(size=(300, 2)) @ rng.normal(size=(2, 64)) * 5 + 20).astype(np.float32)

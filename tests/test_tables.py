@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from aekit import Autoencoder, VariationalAutoencoder, load
+from aekit.arrays.tables import TableEncoding
 from aekit.cli import main
-from aekit.tables import TableEncoding
 
 FAST = dict(latent_dim=3, epochs=60, batch_size=64, random_state=0, device="cpu")
 
@@ -48,11 +48,44 @@ def test_round_trip_keeps_columns_dtypes_and_categories(model, frame):
     assert list(model.feature_names_in_) == list(frame.columns) and model.n_features_in_ == 5
 
 
+def test_table_loss_by_hand():
+    """Two numeric values and two categorical columns (2 and 3 categories), one row."""
+    import math
+
+    import torch
+
+    from aekit.arrays.tables import table_loss
+
+    x = torch.tensor([[0.5, -1.0, 0.0, 1.0, 0.0, 0.0, 1.0]])
+    logits = torch.tensor([[1.0, -1.5, 2.0, 0.0, 0.0, 0.0, 0.0]])
+    squared = (1.0 - 0.5) ** 2 + (-1.5 + 1.0) ** 2
+    first = -math.log(math.exp(0.0) / (math.exp(2.0) + math.exp(0.0)))  # category 1 of 2
+    second = math.log(3.0)  # uniform logits over 3 categories
+    expected = (squared + first + second) / 4  # averaged over the 4 values and columns
+    got = table_loss(logits, x, [0, 1], [(2, 4), (4, 7)])
+    assert got.shape == (1,) and math.isclose(float(got[0]), expected, rel_tol=1e-6)
+
+
 def test_loss_is_squared_error_plus_cross_entropy(model, frame):
+    """The model's error, recomputed in numpy from its decoded logits and the encoded table."""
+    import torch
+
     errors = model.reconstruction_error(frame)
     assert errors.shape == (500,) and (errors >= 0).all()
     np.testing.assert_allclose(model.score_samples(frame), -errors)
     assert model.loss_ == "table"
+    target = model.table_.transform(frame)
+    with torch.no_grad():
+        logits = model.network_.decode(torch.from_numpy(model.transform(frame).astype("float32")))
+    logits = logits.numpy().astype(np.float64)
+    numeric, groups = model.table_.slices()
+    total = ((logits[:, numeric] - target[:, numeric]) ** 2).sum(axis=1)
+    for start, stop in groups:
+        z = logits[:, start:stop]
+        log_p = z - z.max(axis=1, keepdims=True)
+        log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+        total -= log_p[np.arange(len(z)), target[:, start:stop].argmax(axis=1)]
+    np.testing.assert_allclose(errors, total / (len(numeric) + len(groups)), rtol=1e-4, atol=1e-6)
 
 
 def test_columns_are_taken_by_name(model, frame):

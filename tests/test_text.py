@@ -1,5 +1,6 @@
 """aekit.TextAutoencoder: round trips on a corpus it memorises, files, bad input, metrics."""
 
+import math
 import warnings
 
 import numpy as np
@@ -178,6 +179,12 @@ def test_bleu_matches_a_hand_computation():
     hand = 100 * (5 / 6 * 3 / 5 * 2 / 4 * 1 / 3) ** 0.25
     assert bleu(["the cat sat on the mat"], ["the cat sat on a mat"]) == pytest.approx(hand)
     assert bleu(["Hi all"], ["hi all"]) == pytest.approx(100)
+    # Unequal lengths: which is the reference matters. A short hypothesis matches every
+    # n-gram (precisions 1) but pays the brevity penalty exp(1 - 6/4); the long one,
+    # given the short reference, pays none but matches 4/6, 3/5, 2/4 and 1/3.
+    long, short = "the cat sat on the mat", "the cat sat on"
+    assert bleu([long], [short]) == pytest.approx(100 * math.exp(1 - 6 / 4))
+    assert bleu([short], [long]) == pytest.approx(100 * (4 / 6 * 3 / 5 * 2 / 4 * 1 / 3) ** 0.25)
 
 
 def test_metrics_by_length_bucket():
@@ -191,6 +198,19 @@ def test_metrics_by_length_bucket():
     assert out["7-12"]["exact_match"] == 1.0 and out["4-6"]["exact_match"] == 0.0
     assert out["4-6"]["aligned_word_accuracy"] == 0.75
     assert out["all"]["exact_match"] == 0.5
+
+
+def test_length_buckets_at_their_edges():
+    """Texts of 3, 4, 6, 7, 12 and 13 words: each edge falls in the bucket it names."""
+    from aekit.text.metrics import reconstruction_metrics
+
+    refs = [" ".join(f"w{i}" for i in range(n)) for n in (3, 4, 6, 7, 12, 13)]
+    hyps = [refs[0], "x", refs[2], "x", refs[4], "x"]  # 3, 6 and 12 words come back
+    out = reconstruction_metrics(refs, hyps)
+    assert {k: v["n_texts"] for k, v in out.items()} == {
+        "all": 6, "1-3": 1, "4-6": 2, "7-12": 2, "13+": 1
+    }  # fmt: skip
+    assert [out[k]["exact_match"] for k in ("1-3", "4-6", "7-12", "13+")] == [1.0, 0.5, 0.5, 0.0]
 
 
 def test_synthetic_texts_reuse_the_words_and_lengths_of_the_corpus():

@@ -7,20 +7,20 @@
 
 from .version import __version__  # noqa: I001  (first: every part may name it)
 
-from . import callbacks
+from .training import callbacks
 from .anomaly import AnomalyDetector
 from .audio.autoencoder import AudioAutoencoder
-from .autoencoder import Autoencoder
+from .arrays.autoencoder import Autoencoder
 from .images.autoencoder import ImageAutoencoder
-from .model_file import ModelFileError, load
+from .saving.model_file import ModelFileError, load
 from .networks import register_network
 from .series.autoencoder import SeriesAutoencoder
 from .text.autoencoder import TextAutoencoder
 from .text.metrics import exact_match, word_accuracy
-from .variational import VariationalAutoencoder
+from .arrays.variational import VariationalAutoencoder
 
 # The modality plug-ins register themselves for the command line, reports and export.
-from . import array_plugin  # noqa: E402, F401  isort: skip
+from .arrays import plugin as array_plugin  # noqa: E402, F401  isort: skip
 from .text import plugin as _text_plugin  # noqa: E402, F401  isort: skip
 from .audio import plugin as _audio_plugin  # noqa: E402, F401  isort: skip
 from .images import plugin as _image_plugin  # noqa: E402, F401  isort: skip

@@ -10,10 +10,10 @@ from sklearn.base import BaseEstimator, OutlierMixin
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .autoencoder import Autoencoder
+from .arrays.autoencoder import Autoencoder
 from .estimator import Wrapper
-from .model_file import pack_inner, register_estimator, save, unpack_inner
 from .params import TRAINING, Declared, Param, inherited, parameters
+from .saving.model_file import pack_inner, register_estimator, save, unpack_inner
 
 
 @register_estimator
@@ -97,19 +97,17 @@ class AnomalyDetector(Wrapper, Declared, OutlierMixin, BaseEstimator):
         """Fit the autoencoder on ``X`` and set the threshold from its scores."""
         self._validate_params()
         model = self._inner(Autoencoder).fit(X)
-        window = resolve_window(model, self.window)
-        if hasattr(model, "fit_scores"):  # a series model: thresholds per window and step
-            scores, steps = model.fit_scores(X)
+        window = model._outlier_window(self.window)
+        scores, steps = model._fit_outlier_scores(X, window)
+        if steps is not None:  # a series model: a threshold per time step too
             self.step_offset_ = _offset(-steps, self.contamination)
-        else:
-            scores = reconstruction_scores(model, X, window)
         self._adopt(model, _offset(scores, self.contamination), window)
         return self
 
     def score_samples(self, X: Any) -> np.ndarray:
         """Negative reconstruction error of each sample: higher is more normal."""
         check_is_fitted(self)
-        return reconstruction_scores(self.autoencoder_, X, self.window_)
+        return self.autoencoder_._outlier_scores(X, self.window_)
 
     def decision_function(self, X: Any) -> np.ndarray:
         """``score_samples(X) - offset_``: negative for outliers."""
@@ -164,25 +162,10 @@ class AnomalyDetector(Wrapper, Declared, OutlierMixin, BaseEstimator):
             self.feature_names_in_ = model.feature_names_in_
 
 
-def resolve_window(model: Autoencoder, window: str | int) -> int:
-    """The error window for a fitted ``model``: ``window`` itself, or what "auto" means."""
-    if window != "auto":
-        return int(window)
-    grid = model._pixel_grid() if hasattr(model, "_pixel_grid") else None
-    pictures = grid is not None and min(grid[1:]) >= 8 and model.scaling_.mode == "unit"
-    return 3 if pictures else 1
-
-
-def reconstruction_scores(model: Autoencoder, X: Any, window: str | int) -> np.ndarray:
-    """A fitted model's negative reconstruction errors under ``window`` ("auto" or int):
-    what :class:`AnomalyDetector` scores by."""
-    if hasattr(model, "fit_scores"):  # a series model scores by its own scoring
-        return model.score_samples(X)
-    window = resolve_window(model, window)
-    # Plain calls for window 1 keep any model with reconstruction_error(X) usable.
-    if window > 1:
-        return -model.reconstruction_error(X, window=window)
-    return -model.reconstruction_error(X)
+def reconstruction_scores(model: Any, X: Any, window: str | int) -> np.ndarray:
+    """A fitted model's outlier scores under ``window`` ("auto" or int), higher for more
+    normal samples: what :class:`AnomalyDetector` scores by (the model says how)."""
+    return model._outlier_scores(X, model._outlier_window(window))
 
 
 def _offset(scores: np.ndarray, contamination: str | float) -> float:

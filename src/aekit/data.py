@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .files import write_atomic
+from .saving.files import write_atomic
 
 FASHION_MNIST_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 # SHA-256 of the *decompressed* IDX payloads: the .gz wrappers differ between mirrors
@@ -259,7 +259,7 @@ def _numeric_frame(frame, path: Path, *, named: bool):
         raise DataError(f"{path}: non-numeric column(s) {', '.join(bad[:5])}.")
     if not named:
         return frame.to_numpy()
-    # Named columns may be categorical: the estimator encodes them (see aekit.tables).
+    # Named columns may be categorical: the estimator encodes them (see aekit.arrays.tables).
     frame.columns = [str(c) for c in frame.columns]
     return frame
 
@@ -329,3 +329,15 @@ def _utf8(raw: bytes, path: Path) -> str:
 
 def _summary(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def as_list(X: Any, noun: str) -> list[Any]:
+    """``X`` as a non-empty list; ``noun`` (plural: "texts", "clips") names the items
+    in the ValueError for something that is not a collection, or an empty one."""
+    try:
+        items = list(X)
+    except TypeError:
+        raise ValueError(f"X must be a list of {noun}; got {type(X).__name__}.") from None
+    if not items:
+        raise ValueError(f"X holds no {noun}: at least one is needed.")
+    return items

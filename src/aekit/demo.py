@@ -8,9 +8,9 @@ import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split
 
-from .autoencoder import Autoencoder
+from .arrays.autoencoder import Autoencoder
 from .data import load_digits
-from .figures import plot_reconstructions
+from .plotting.grids import plot_reconstructions
 from .report import write_report
 
 _OUTPUTS = ("model.aek", "reconstructions.png", "report.html")

@@ -24,13 +24,20 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .array_input import to_tensor
-from .bottleneck import BOTTLENECKS, Gaussian
-from .devices import model_device, resolve_device
-from .model_file import save
 from .networks import network_spec, restore_network
+from .objective.bottleneck import BOTTLENECKS, Gaussian
 from .params import TRAINING, Declared
-from .training import check_resume, settings_of, shuffled_batches, train_estimator
+from .saving.model_file import save
+from .training.devices import model_device, resolve_device
+from .training.loop import check_resume, settings_of, shuffled_batches, train_estimator
+
+
+def to_tensor(X: Any) -> torch.Tensor:
+    """Float32 rows as a tensor: shares memory, but copies a read-only array (a memmap)."""
+    if isinstance(X, torch.Tensor):
+        return X
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    return torch.from_numpy(X if X.flags.writeable else X.copy())
 
 
 def check_n_samples(n_samples: Any) -> int:
@@ -158,6 +165,28 @@ class NeuralEstimator(Declared, ClassNamePrefixFeaturesOutMixin, TransformerMixi
     def _bottleneck(self) -> str:
         return "deterministic"
 
+    # ------------------------------------------------------------------ outlier scores
+    # What AnomalyDetector asks of the model inside it: every estimator answers, a
+    # modality with its own scoring (series) overrides.
+    def _outlier_window(self, window: str | int) -> int:
+        """The detector's ``window`` for this fitted model: itself, or 1 for "auto"."""
+        return 1 if window == "auto" else int(window)
+
+    def _outlier_scores(self, X: Any, window: int) -> np.ndarray:
+        """One score per sample of ``X``, higher for more normal ones, that a detector
+        thresholds: this model's :meth:`score_samples`."""
+        return self.score_samples(X)
+
+    def _fit_outlier_scores(self, X: Any, window: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """The scores of the fit data ``X`` that a detector sets its threshold from, and
+        per time step those it sets its step threshold from (None: no steps)."""
+        return self._outlier_scores(X, window), None
+
+    def _picture_shape(self) -> tuple[int, ...] | None:
+        """(H, W) or (C, H, W) when this model's samples are pictures that plots and
+        reports can draw, else None; a modality whose samples may be pictures says so."""
+        return None
+
     @property
     def has_prior(self) -> bool:
         """Whether the codes have a prior to draw from (a variational model)."""
@@ -256,6 +285,9 @@ class Wrapper:
 
     _forwarded: tuple[str, ...] = tuple(p.name for p in TRAINING)
     _must_agree: tuple[str, ...] = ()  # given here and there, these must be equal
+
+    def _check_settings(self) -> None:
+        """Checks that span several parameters; the inner model's own run at its fit."""
 
     def _inner(self, default: Any) -> Any:
         """The unfitted inner model: ``autoencoder`` cloned (or ``default()``), with the

@@ -77,7 +77,7 @@ class Modality:
         self, model: Any, source: str, out: Path, column: str | None = None, skip_bad: bool = False
     ) -> str:
         """``aekit encode``: the codes of DATA into ``out`` (checked); the line to print."""
-        from .outputs import write_array
+        from .saving.outputs import write_array
 
         data = self.read(source, column=column, skip_bad=skip_bad)
         with about(source):
@@ -154,7 +154,7 @@ class Modality:
 
     def items(self, data: Any) -> list[Any] | Any:
         """``data`` as the report's sequence of samples."""
-        from .inputs import as_list
+        from .data import as_list
 
         return as_list(data, "samples")
 

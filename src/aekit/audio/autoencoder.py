@@ -13,10 +13,10 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..autoencoder import Autoencoder
+from ..arrays.autoencoder import Autoencoder
 from ..estimator import Wrapper
-from ..model_file import pack_inner, register_estimator, save, unpack_inner
 from ..params import LATENT_DIM, TRAINING, Declared, Param, inherited, parameters, positive_int
+from ..saving.model_file import pack_inner, register_estimator, save, unpack_inner
 from .clips import check_clips, fix_length, resample
 from .spectrogram import LogMel, spectral_convergence, voiced_mean
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..inputs import as_list
+from ..data import as_list
 
 SUFFIXES = (".wav", ".flac", ".ogg")  # what soundfile reads on every platform
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from ..files import write_atomic
 from ..modality import (
     Modality,
     UsageError,
@@ -19,6 +18,8 @@ from ..modality import (
     read_each,
     register_modality,
 )
+from ..saving.files import write_atomic
+from . import displays  # noqa: F401  (registers its Display in aekit.plotting)
 from .autoencoder import AudioAutoencoder
 
 # The spectrogram model's settings that the audio flags leave to the inner model.
@@ -106,7 +107,7 @@ class Audio(Modality):
         ]
 
     def items(self, data: Any) -> list[Any]:
-        from ..inputs import as_list
+        from ..data import as_list
 
         return as_list(data, "clips")
 

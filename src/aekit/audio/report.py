@@ -3,16 +3,19 @@ spectrograms, spectrograms before and after, and players."""
 
 from __future__ import annotations
 
+import base64
+import io
 from typing import Any
 
 import numpy as np
 
-from ..report.page import audio_player, figure, table
+from ..report.page import Markup, figure, table
 from ..report.parts import PROBE, Parts, curves, latent, pca, probe
+from .clips import write_clip
 
 
 def report_parts(model: Any, clips: list[Any], labels: Any) -> Parts:
-    from ..plotting import SpectrogramDisplay
+    from .displays import SpectrogramDisplay
 
     k = int(model.autoencoder_.latent_dim)
     parts = Parts(baseline=f"PCA, {k} components (on the same log-mels, fitted on this data)")
@@ -44,3 +47,11 @@ def report_parts(model: Any, clips: list[Any], labels: Any) -> Parts:
     rows = [(i, audio_player(heard[i], rate), audio_player(decoded[i], rate)) for i in range(n)]
     parts.sections.append(("Listen", table(["clip", "original", "through the code"], rows)))
     return parts
+
+
+def audio_player(wave: Any, rate: int) -> Markup:
+    """An ``<audio>`` element playing ``wave`` from an inlined 16-bit WAV."""
+    buffer = io.BytesIO()
+    write_clip(buffer, wave, rate)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return Markup(f'<audio controls preload="none" src="data:audio/wav;base64,{data}"></audio>')

@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any
 
+from sklearn.base import TransformerMixin
+
 from ..modality import Modality, UsageError, first_line, modality_of
 
 
@@ -23,10 +25,10 @@ def _progress(args: argparse.Namespace) -> bool:
 def _load_model(path: str, *, unwrap: bool = True) -> tuple[Any, Modality]:
     """A model file's estimator and its plug-in; a detector stands for its autoencoder
     unless ``unwrap`` is off (the verbs that code and decode need a transformer)."""
-    from ..model_file import load
+    from ..saving.model_file import load
 
     model = load(path)
-    if unwrap and not hasattr(model, "transform"):
+    if unwrap and not isinstance(model, TransformerMixin):
         model = model.autoencoder_
     return model, modality_of(model)
 

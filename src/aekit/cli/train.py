@@ -7,10 +7,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..callbacks import SignalStop
-from ..distributed import barrier, is_main
 from ..modality import about, autoencoder_of, flag, modality_for_model, models
-from ..outputs import check_output
+from ..saving.outputs import check_output
+from ..training.callbacks import SignalStop
+from ..training.distributed import barrier, is_main
 from .common import CLIError, _progress
 
 READ_FLAGS = ("column", "skip_bad")
@@ -48,8 +48,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     for part in (model, getattr(model, "autoencoder", None)):
         if part is not None:
             part._validate_params()
-            if hasattr(part, "_check_settings"):
-                part._check_settings()
+            part._check_settings()
     X = modality_for_model(args.model).read(args.data, column=args.column, skip_bad=args.skip_bad)
     # SIGINT / SIGTERM: stop after the step with a checkpoint (see main for the message).
     model.set_params(callbacks=[SignalStop(_checkpoint_dir(args, out))])

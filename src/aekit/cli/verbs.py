@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..modality import about, modality_named
-from ..outputs import ARRAY_FORMATS, check_output, write_array
+from ..saving.outputs import ARRAY_FORMATS, check_output, write_array
 from .common import CLIError, _load_model, _print_metrics, _progress, first_line
 
 
@@ -114,7 +114,7 @@ def _with_labels(args: argparse.Namespace, plugin: Any, data: Any) -> tuple[Any,
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    from ..export import export_onnx
+    from ..saving.export import export_onnx
 
     model, plugin = _load_model(args.model, unwrap=False)
     try:
@@ -128,7 +128,7 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_info(args: argparse.Namespace) -> None:
-    from ..model_file import read_header
+    from ..saving.model_file import read_header
 
     header = read_header(args.model)
     if args.json:

@@ -14,8 +14,7 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..array_input import ArrayInput
-from ..autoencoder import (
+from ..arrays.autoencoder import (
     CONTRACTIVE,
     CORRUPTION,
     NETWORK,
@@ -23,12 +22,13 @@ from ..autoencoder import (
     SPARSITY_TARGET,
     Autoencoder,
 )
-from ..codec import read, write
-from ..model_file import register_estimator
+from ..arrays.input import ArrayInput
+from ..arrays.variational import FREE_BITS
+from ..codec.stream import read, write
 from ..networks import build_network, config_fields
+from ..objective.penalties import PriorKL, Rate
 from ..params import BETA, KL_WARMUP, LATENT_DIM, TRAINING, WARM_START, Param, parameters
-from ..penalties import PriorKL, Rate
-from ..variational import FREE_BITS
+from ..saving.model_file import register_estimator
 from .reading import CHANNELS, RESIZE, ImageSpec, Source, batch, sources, stack
 
 IMAGE = (

@@ -12,12 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from ..array_plugin import _DETECTOR, Arrays
-from ..files import write_atomic
+from ..arrays.plugin import _DETECTOR, Arrays
 from ..modality import UsageError, about, read_each, register_modality
-from ..outputs import check_output
+from ..saving.files import write_atomic
+from ..saving.outputs import check_output
 from .autoencoder import ImageAutoencoder
-from .pictures import grid, png_bytes
+from .displays import grid, png_bytes
 from .reading import SUFFIXES, sources
 
 
@@ -124,7 +124,7 @@ class Images(Arrays):
         return [line, *super().describe(entry)]
 
     def items(self, data: Any) -> list[Any]:
-        from ..inputs import as_list
+        from ..data import as_list
 
         return as_list(data, "images")
 

@@ -129,8 +129,8 @@ def sources(X: Any) -> list[Source]:
 
 
 def batch(X: np.ndarray, channels_first: bool = False) -> np.ndarray:
-    """An ``(n, H, W[, C])`` array checked and as ``(n, H, W, C)`` (see aekit.layout)."""
-    from ..layout import sample_layout
+    """An ``(n, H, W[, C])`` array checked and as ``(n, H, W, C)`` (see aekit.arrays.layout)."""
+    from ..arrays.layout import sample_layout
 
     X = _check_array(X)
     if X.ndim not in (3, 4):

@@ -11,7 +11,7 @@ import numpy as np
 from ..modality import autoencoder_of
 from ..report.page import figure
 from ..report.parts import PROBE, Parts, curves, latent, pca, probe
-from .pictures import grid
+from .displays import grid
 from .quality import psnr, ssim
 from .rate_distortion import Point, jpeg_curve, measure, webp_curve
 

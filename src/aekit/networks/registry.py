@@ -22,7 +22,7 @@ from typing import Any
 
 from torch import nn
 
-from ..devices import resolve_device
+from ..training.devices import resolve_device
 
 NETWORKS: dict[str, tuple[type, type[nn.Module]]] = {}
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ._base import autoencoder_of, axes_or_new, image_shape_or_error, mosaic
+from ._base import autoencoder_of, axes_or_new, image_shape_or_error
+from .grids import mosaic
 
 
 class ManifoldDisplay:

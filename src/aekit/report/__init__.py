@@ -78,7 +78,7 @@ def write_report(
     path: str | Path, estimator: Any, data: Any, labels: Any = None, **kw: Any
 ) -> Path:
     """Build the report (see :func:`build_report`) and write it to ``path`` atomically."""
-    from ..files import write_atomic
+    from ..saving.files import write_atomic
 
     html = build_report(estimator, data, labels, **kw)
     write_atomic(path, html.encode("utf-8"))

@@ -92,13 +92,3 @@ def figure(
         f'<figure><img alt="{escape(caption)}" src="data:image/png;base64,{data}">'
         f"<figcaption>{escape(caption)}</figcaption></figure>"
     )
-
-
-def audio_player(wave: Any, rate: int) -> Markup:
-    """An ``<audio>`` element playing ``wave`` from an inlined 16-bit WAV."""
-    from ..audio.clips import write_clip
-
-    buffer = io.BytesIO()
-    write_clip(buffer, wave, rate)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return Markup(f'<audio controls preload="none" src="data:audio/wav;base64,{data}"></audio>')

@@ -12,9 +12,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..array_input import ArrayInput
-from ..autoencoder import CONTRACTIVE, CORRUPTION, NETWORK, SPARSITY, Autoencoder
-from ..model_file import register_estimator
+from ..arrays.autoencoder import CONTRACTIVE, CORRUPTION, NETWORK, SPARSITY, Autoencoder
+from ..arrays.input import ArrayInput
+from ..arrays.scaling import Scaling
+from ..arrays.variational import FREE_BITS
+from ..objective.penalties import PriorKL
 from ..params import (
     BETA,
     KL_WARMUP,
@@ -25,9 +27,7 @@ from ..params import (
     Param,
     parameters,
 )
-from ..penalties import PriorKL
-from ..scaling import Scaling
-from ..variational import FREE_BITS
+from ..saving.model_file import register_estimator
 from .nearest import nearest
 from .reading import Series, SeriesSpec, from_rows, rows
 from .windows import stitch
@@ -323,7 +323,10 @@ class SeriesAutoencoder(Autoencoder):
             terms["code_distance"] = np.repeat(distance[:, None], self.series_spec_.length, 1)
         return terms
 
-    def fit_scores(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+    def _outlier_scores(self, X: Any, window: int) -> np.ndarray:
+        return self.score_samples(X)  # the series' own scoring; no pixels to average over
+
+    def _fit_outlier_scores(self, X: Any, window: int) -> tuple[np.ndarray, np.ndarray]:
         """What a detector sets its thresholds from, for the fit data ``X``: window
         scores (as :meth:`score_samples`) and step scores (per kept window and step,
         flattened), measured as :meth:`_fit_terms` says."""

@@ -10,7 +10,8 @@ import numpy as np
 
 from ..anomaly import AnomalyDetector
 from ..modality import Modality, UsageError, about, auto_or, autoencoder_of, register_modality
-from ..outputs import ARRAY_FORMATS, check_output, write_array
+from ..saving.outputs import ARRAY_FORMATS, check_output, write_array
+from . import displays  # noqa: F401  (registers its Display in aekit.plotting)
 from .autoencoder import SeriesAutoencoder
 
 _CONTAMINATION = next(p for p in AnomalyDetector._parameters if p.name == "contamination")

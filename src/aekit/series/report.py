@@ -42,7 +42,7 @@ def report_parts(estimator: Any, X: Any, labels: Any) -> Parts:
     if labels is not None:
         from sklearn.metrics import roc_auc_score
 
-        from ..plotting.series import anomalous
+        from .displays import anomalous
 
         truth = anomalous(labels)
         if 0 < truth.sum() < len(truth):
@@ -76,7 +76,7 @@ def _collection(parts: Parts, model: Any, X: Any, labels: Any, pca_codes: np.nda
 
 
 def _series_figure(estimator: Any, X: Any, labels: Any) -> str:
-    from ..plotting.series import SeriesAnomalyDisplay
+    from .displays import SeriesAnomalyDisplay
 
     shaded = []
     if hasattr(estimator, "step_offset_"):

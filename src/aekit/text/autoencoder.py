@@ -11,13 +11,13 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..bottleneck import BOTTLENECKS
+from ..data import as_list
 from ..errors import warn_user
 from ..estimator import NeuralEstimator
-from ..inputs import as_list
-from ..model_file import register_estimator
 from ..networks import build_network
 from ..objective import Objective
+from ..objective.bottleneck import BOTTLENECKS
+from ..objective.penalties import PriorKL
 from ..params import (
     BETA,
     KL_WARMUP,
@@ -28,7 +28,7 @@ from ..params import (
     parameters,
     positive_int,
 )
-from ..penalties import PriorKL
+from ..saving.model_file import register_estimator
 from .sequences import TokenCrossEntropy, length_buckets, pad_ids, trim
 from .tokenizer import KINDS, decode, train_tokenizer
 

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from ..modality import Modality, about, register_modality
-from ..outputs import check_output, write_texts
+from ..saving.outputs import check_output, write_texts
+from . import displays  # noqa: F401  (registers its Display in aekit.plotting)
 from .autoencoder import TextAutoencoder, check_texts
 
 

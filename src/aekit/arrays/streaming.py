@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from .data import DataError
-from .files import atomic_writer
+from ..data import DataError
+from ..saving.files import atomic_writer
 
 BLOCK_BYTES = 32 << 20  # about 32 MB of rows per block
 

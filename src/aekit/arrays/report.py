@@ -7,21 +7,20 @@ from typing import Any
 
 import numpy as np
 
-from .modality import autoencoder_of
-from .report.page import figure
-from .report.parts import PROBE, Parts, curves, latent, pca, probe
+from ..modality import autoencoder_of
+from ..report.page import figure
+from ..report.parts import PROBE, Parts, curves, latent, pca, probe
 
 
 def report_parts(estimator: Any, X: Any, labels: Any) -> Parts:
     """An Autoencoder, a VariationalAutoencoder or an AnomalyDetector on ``X``."""
-    from .plotting import (
+    from ..plotting import (
         AnomalyScoreDisplay,
         InterpolationDisplay,
         ManifoldDisplay,
-        ReconstructionDisplay,
     )
-    from .plotting._base import pictures_shape
-    from .plotting.reconstruction import feature_error
+    from ..plotting._base import pictures_shape
+    from .displays import ReconstructionDisplay, feature_error
 
     model = autoencoder_of(estimator)
     k = int(model.latent_dim)

@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
+from ..objective.penalties import PriorKL
+from ..params import BETA, KL_WARMUP, LATENT_DIM, TRAINING, WARM_START, Param, parameters
+from ..saving.model_file import register_estimator
 from .autoencoder import CONTRACTIVE, CORRUPTION, NETWORK, SPARSITY, Autoencoder
-from .model_file import register_estimator
-from .params import BETA, KL_WARMUP, LATENT_DIM, TRAINING, WARM_START, Param, parameters
-from .penalties import PriorKL
 
 FREE_BITS = Param(
     "free_bits", 0.0, [Interval(Real, 0, None, closed="left")], "float",

@@ -20,7 +20,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as dump_tensors
 
-from .files import HeaderError, metadata_entry, read_safetensors_header, write_atomic
+from ..saving.files import HeaderError, metadata_entry, read_safetensors_header, write_atomic
 
 FILE = "checkpoint.safetensors"
 VERSION = 2

@@ -6,9 +6,12 @@ from typing import Any
 
 import numpy as np
 
-from ._base import axes_or_new, mosaic, row_centres
+from ..plotting import register_display
+from ..plotting._base import axes_or_new
+from ..plotting.grids import mosaic, row_centres
 
 
+@register_display
 class SpectrogramDisplay:
     """Log-mel spectrograms (as the model sees them) of clips in the top row, those
     decoded from their codes below; low frequencies at the bottom of each tile.
@@ -42,7 +45,7 @@ class SpectrogramDisplay:
         cls, estimator: Any, X: Any, *, n_samples: int = 4, ax: Any = None
     ) -> SpectrogramDisplay:
         """The first ``n_samples`` clips of ``X`` through a fitted AudioAutoencoder."""
-        from ..inputs import as_list
+        from ..data import as_list
 
         clips = as_list(X, "clips")[:n_samples]
         original = estimator.spectrograms(clips)

@@ -18,8 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..networks.entropy import FactorizedDensity, Hyperprior, gaussian_index, gaussian_tables
 from .bitstream import Packer, Unpacker, columns
-from .networks.entropy import FactorizedDensity, Hyperprior, gaussian_index, gaussian_tables
 
 
 def write(network: nn.Module, codes: np.ndarray, model_id: bytes) -> bytes:

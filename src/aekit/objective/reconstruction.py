@@ -4,7 +4,7 @@ binary cross-entropy.
 A reconstruction loss says how the decoder is read (``logits``, ``output``), the
 training loss of a batch, the per-sample negative log-likelihood a variational model
 needs, and the per-sample error that scores use. The token loss (text) lives in
-:mod:`aekit.text.sequences`, the mixed-table loss in :mod:`aekit.tables`; all follow
+:mod:`aekit.text.sequences`, the mixed-table loss in :mod:`aekit.arrays.tables`; all follow
 :class:`MSE`'s methods.
 """
 

@@ -1,9 +1,9 @@
 """The array front end: how tables, rows and image arrays become the network's rows.
 
 One step before the network: :meth:`ArrayInput.fit` checks the data, encodes the
-columns of a mixed table (:mod:`aekit.tables`), flattens image arrays, fixes the
-scaling (:mod:`aekit.scaling`) and, for a memory-mapped array, leaves the rows on
-disk (:mod:`aekit.streaming`); :meth:`rows` and :meth:`restore` go there and back
+columns of a mixed table (:mod:`aekit.arrays.tables`), flattens image arrays, fixes the
+scaling (:mod:`aekit.arrays.scaling`) and, for a memory-mapped array, leaves the rows on
+disk (:mod:`aekit.arrays.streaming`); :meth:`rows` and :meth:`restore` go there and back
 for new data, a block of rows at a time.
 """
 
@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from sklearn.utils.validation import validate_data
 
+from ..estimator import to_tensor
 from .layout import as_chw, sample_layout, square_grey
 from .scaling import Scaling
 from .streaming import MappedRows, row_blocks
@@ -188,14 +189,6 @@ def _image_shape(given: Any, layout: Any, n_features: int) -> tuple[int, int, in
             f"image_shape {shape} holds {math.prod(shape)} values but X has {n_features} features."
         )
     return shape
-
-
-def to_tensor(X: Any) -> torch.Tensor:
-    """Float32 rows as a tensor: shares memory, but copies a read-only array (a memmap)."""
-    if isinstance(X, torch.Tensor):
-        return X
-    X = np.ascontiguousarray(X, dtype=np.float32)
-    return torch.from_numpy(X if X.flags.writeable else X.copy())
 
 
 def out_dtype(X: np.ndarray) -> type:

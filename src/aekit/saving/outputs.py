@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import UsageError
+from ..errors import UsageError
 from .files import write_atomic
 
 ARRAY_FORMATS = (".npy", ".csv")

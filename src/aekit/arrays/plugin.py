@@ -13,9 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from .anomaly import AnomalyDetector, reconstruction_scores
-from .autoencoder import Autoencoder
-from .modality import (
+from ..anomaly import AnomalyDetector, reconstruction_scores
+from ..modality import (
     Modality,
     UsageError,
     about,
@@ -26,7 +25,9 @@ from .modality import (
     modality_of,
     register_modality,
 )
-from .outputs import ARRAY_FORMATS, check_output, write_array
+from ..saving.outputs import ARRAY_FORMATS, check_output, write_array
+from . import displays  # noqa: F401  (registers its Display in aekit.plotting)
+from .autoencoder import Autoencoder
 from .variational import VariationalAutoencoder
 
 _DETECTOR = ("contamination", "window")  # flags that make `aekit train` save a detector
@@ -104,7 +105,7 @@ class Arrays(Modality):
         return super().encode(model, source, out, column, skip_bad)
 
     def decode(self, model: Any, codes_source: str, output: str, force: bool) -> str:
-        from .data import read_data
+        from ..data import read_data
 
         out = check_output(output, force, ARRAY_FORMATS)
         if _streams(model, codes_source, out):
@@ -121,7 +122,8 @@ class Arrays(Modality):
         return f"wrote {len(X)} reconstructions to {out}"
 
     def sample(self, model: Any, draw: Any, output: str, force: bool) -> str:
-        from .figures import image_shape_of, save_image_grid
+        from ..plotting.grids import save_image_grid
+        from .layout import image_shape_of
 
         out = check_output(output, force, (".png", *ARRAY_FORMATS))
         shape = image_shape_of(model)
@@ -194,7 +196,7 @@ class Arrays(Modality):
         return " x ".join(map(str, np.shape(items)[1:])) + " per sample"
 
     def report(self, estimator: Any, X: Any, labels: Any) -> Any:
-        from .array_report import report_parts
+        from .report import report_parts
 
         return report_parts(estimator, X, labels)
 

@@ -7,9 +7,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._base import autoencoder_of, axes_or_new, mosaic, pictures_shape, row_centres
+from ..plotting import register_display
+from ..plotting._base import autoencoder_of, axes_or_new, pictures_shape
+from ..plotting.grids import mosaic, row_centres
 
 
+@register_display
 class ReconstructionDisplay:
     """Reconstruction quality at a glance.
 

@@ -3,10 +3,9 @@
     x --corrupt--> x~ --encoder--> h --bottleneck--> z --decoder--> x^
     loss = reconstruction(x^, x) + penalties(h, z, encoder)
 
-An estimator builds an :class:`Objective` from its settings: a corruption
-(:mod:`aekit.corruption`), a bottleneck (:mod:`aekit.bottleneck`), penalties
-(:mod:`aekit.penalties`) and a reconstruction loss (:mod:`aekit.reconstruction`, or a
-modality's own); the network comes from the registry. The training loop calls the
+An estimator builds an :class:`Objective` from its settings: a corruption, a bottleneck,
+penalties and a reconstruction loss (the modules of ``aekit.objective`` beside this one,
+or a modality's own loss); the network comes from the registry. The training loop calls the
 objective as its loss; ``transform`` and the scores use ``encode``, ``output``,
 ``reconstruction_error`` and ``elbo``. Nothing here knows a modality.
 """
@@ -29,7 +28,7 @@ _ELBO_DRAWS = 4  # posterior draws per sample when scoring a VAE
 @dataclass
 class Objective:
     latent_dim: int
-    reconstruction: Any  # MSE, BCE, a table or token loss: see aekit.reconstruction
+    reconstruction: Any  # MSE, BCE, a table or token loss: see aekit.objective.reconstruction
     bottleneck: Deterministic = field(default_factory=Deterministic)
     corruption: Corruption | None = None  # training only
     penalties: tuple[Any, ...] = ()  # applied in order; PriorKL with a Gaussian bottleneck

@@ -6,9 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from ._base import autoencoder_of
+from ..plotting import register_display
+from ..plotting._base import autoencoder_of
 
 
+@register_display
 class SeriesAnomalyDisplay:
     """Two panels over time: the series (its first ``channels`` channels) with the
     reconstruction dashed, and the step scores; the stretches a detector flags are

@@ -48,3 +48,16 @@ def sample_layout(shape: tuple[int, ...], channels_first: bool) -> tuple[tuple[i
         "is not 1, 3 or 4 channels, so they are not channels-last (H, W, C) images; if the "
         f"first axis ({shape[0]}) holds the channels, pass channels_first=True."
     )
+
+
+def image_shape_of(model) -> tuple[int, ...] | None:
+    """(H, W) or (C, H, W) of the images a model works on, or None for non-image data.
+
+    Known from image arrays or ``image_shape`` at fit; otherwise a square number of
+    features is taken for a square grey image, as ``architecture="conv"`` does.
+    """
+    shape = getattr(model, "input_shape_", None) or getattr(model, "image_shape_", None)
+    if shape is not None:
+        return tuple(shape)
+    grid = square_grey(model.n_features_in_)
+    return None if grid is None else grid[1:]

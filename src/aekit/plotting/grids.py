@@ -1,4 +1,5 @@
-"""Image grids written as PNG files (matplotlib, Agg: no screen needed)."""
+"""Image grids: one picture of many tiles, drawn or written as PNG files (matplotlib,
+Agg: no screen needed)."""
 
 from __future__ import annotations
 
@@ -6,21 +7,6 @@ import math
 from pathlib import Path
 
 import numpy as np
-
-from .layout import square_grey
-
-
-def image_shape_of(model) -> tuple[int, ...] | None:
-    """(H, W) or (C, H, W) of the images a model works on, or None for non-image data.
-
-    Known from image arrays or ``image_shape`` at fit; otherwise a square number of
-    features is taken for a square grey image, as ``architecture="conv"`` does.
-    """
-    shape = getattr(model, "input_shape_", None) or getattr(model, "image_shape_", None)
-    if shape is not None:
-        return tuple(shape)
-    grid = square_grey(model.n_features_in_)
-    return None if grid is None else grid[1:]
 
 
 def _displayable(image: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -83,3 +69,33 @@ def plot_reconstructions(path: Path, rows: dict[str, np.ndarray], image_shape=(8
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def mosaic(
+    rows: list[np.ndarray], shape: tuple[int, ...], gap: int = 1, *, unit: bool = True
+) -> np.ndarray:
+    """One picture of image rows: ``rows[r][c]`` (flat or shaped like ``shape``) at row r,
+    column c, with ``gap`` blank pixels between tiles. With ``unit``, values outside
+    [0, 1] are scaled into it together (originals and reconstructions share one grey
+    scale) and gaps are white; without, values stay as they are and gaps are NaN."""
+    tiles = [
+        [_displayable(np.asarray(img, dtype=np.float64), shape) for img in row] for row in rows
+    ]
+    first = tiles[0][0]
+    h, w = first.shape[:2]
+    cols = max(len(row) for row in tiles)
+    out = np.full((len(tiles) * (h + gap) - gap, cols * (w + gap) - gap, *first.shape[2:]), np.nan)
+    for r, row in enumerate(tiles):
+        for c, img in enumerate(row):
+            out[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = img
+    if not unit:
+        return out
+    lo, hi = np.nanmin(out), np.nanmax(out)
+    if lo < 0 or hi > 1:
+        out = (out - lo) / (hi - lo if hi > lo else 1.0)
+    return np.nan_to_num(out, nan=1.0 if out.ndim == 3 else 0.0)
+
+
+def row_centres(n_rows: int, height: int, gap: int = 1) -> list[float]:
+    """Pixel rows at the middle of each tile row of a :func:`mosaic` (for tick labels)."""
+    return [r * (height + gap) + (height - 1) / 2 for r in range(n_rows)]

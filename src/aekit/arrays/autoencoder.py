@@ -10,16 +10,17 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .array_input import ArrayInput, blockwise, column_reduce, out_dtype
-from .bottleneck import BOTTLENECKS
-from .corruption import NOISE_TYPES, Corruption, check_noise
-from .estimator import NeuralEstimator
-from .model_file import register_estimator
-from .networks import ACTIVATIONS, NETWORKS, build_network, config_fields
-from .objective import Objective
-from .params import LATENT_DIM, TRAINING, WARM_START, Param, parameters
-from .penalties import Contractive, KLSparsity, L1Activity
-from .reconstruction import BCE, MSE, LogMSE
+from ..estimator import NeuralEstimator
+from ..networks import ACTIVATIONS, NETWORKS, build_network, config_fields
+from ..objective import Objective
+from ..objective.bottleneck import BOTTLENECKS
+from ..objective.corruption import NOISE_TYPES, Corruption, check_noise
+from ..objective.penalties import Contractive, KLSparsity, L1Activity
+from ..objective.reconstruction import BCE, MSE, LogMSE
+from ..params import LATENT_DIM, TRAINING, WARM_START, Param, parameters
+from ..saving.model_file import register_estimator
+from .input import ArrayInput, blockwise, column_reduce, out_dtype
+from .layout import image_shape_of
 from .streaming import MappedRows, local_batches
 from .tables import TableLoss
 
@@ -189,7 +190,7 @@ class Autoencoder(NeuralEstimator):
         ``learning_rate`` and elapsed ``time`` in seconds.
     network_ : torch.nn.Module
         The trained network, with ``encode`` and ``decode`` methods.
-    input_ : aekit.array_input.ArrayInput
+    input_ : aekit.arrays.input.ArrayInput
         How raw data maps to the network's rows and back (``scaling_``, ``table_``,
         ``input_shape_`` and ``image_shape_`` are its parts).
     loss_ : str
@@ -439,9 +440,34 @@ class Autoencoder(NeuralEstimator):
         return self._per_sample(X, "reconstruction_error", window=int(window), image_shape=grid)
 
     def _pixel_grid(self) -> tuple[int, int, int] | None:
-        """``(C, H, W)`` behind each row, or None for non-image data (see aekit.layout)."""
+        """``(C, H, W)`` behind each row, or None for non-image data (see aekit.arrays.layout)."""
         check_is_fitted(self)
         return self.input_.pixel_grid(self.n_features_in_)
+
+    def _outlier_window(self, window: str | int) -> int:
+        """ "auto": 3 for pictures of at least 8x8 in [0, 1], whose pixel-scale texture no
+        reconstruction gets right (averaging it out lets misfits of shape count), else 1."""
+        if window != "auto":
+            return int(window)
+        grid = self._pixel_grid()
+        pictures = grid is not None and min(grid[1:]) >= 8 and self.scaling_.mode == "unit"
+        return 3 if pictures else 1
+
+    def _outlier_scores(self, X: Any, window: int) -> np.ndarray:
+        """Negative reconstruction error, averaged over ``window`` pixels first (a VAE's
+        too, from its posterior mean: its ELBO ranks simple images as typical)."""
+        if window > 1:
+            return -self.reconstruction_error(X, window=window)
+        return -self.reconstruction_error(X)
+
+    def _picture_shape(self) -> tuple[int, ...] | None:
+        """Pictures: fitted on image arrays or with ``image_shape``, or flat rows of a
+        square number (8x8 or more) of features; never a table (see aekit.arrays.layout)."""
+        if not hasattr(self, "input_") or self.table_ is not None:
+            return None
+        if self.input_shape_ is None and self.image_shape_ is None and self.n_features_in_ < 64:
+            return None
+        return image_shape_of(self)
 
     def score_samples(self, X: Any) -> np.ndarray:
         """Negative :meth:`reconstruction_error` of each sample (higher is better)."""

@@ -21,6 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..params import LOOP_NAMES, TRAINING
 from .callbacks import (
     Checkpoint,
     History,
@@ -31,7 +32,6 @@ from .callbacks import (
 )
 from .checkpoint import save_checkpoint
 from .distributed import is_main, join, total, wrap
-from .params import LOOP_NAMES, TRAINING
 
 # loss_fn(module, batch, progress): progress runs from 0 to 1 over the run (for warm-ups
 # such as a VAE's KL weight); evaluation passes 1. The module's train/eval mode tells

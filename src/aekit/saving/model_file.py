@@ -24,10 +24,10 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as dump_tensors
 
-from .distributed import is_main
+from ..networks.registry import UnknownNetwork
+from ..training.distributed import is_main
+from ..version import __version__
 from .files import HeaderError, metadata_entry, read_safetensors_header, write_atomic
-from .networks.registry import UnknownNetwork
-from .version import __version__
 
 FORMAT_VERSION = 1
 # Estimator class name -> class, filled by @register_estimator in each estimator's module.

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..text.metrics import word_matches
-from ._base import axes_or_new
+from ..plotting import register_display
+from ..plotting._base import axes_or_new
+from .metrics import word_matches
 
 _ROW = 1.0  # line height, in data units
 
 
+@register_display
 class TextReconstructionDisplay:
     """A table: each input text, then its reconstruction with the words that differ
     from the input (position by position, as :func:`aekit.word_accuracy` counts them)
@@ -44,7 +46,7 @@ class TextReconstructionDisplay:
         cls, estimator: Any, texts: Any, *, n_samples: int = 10, ax: Any = None
     ) -> TextReconstructionDisplay:
         """Reconstruct the first ``n_samples`` of ``texts`` with a fitted TextAutoencoder."""
-        from ..text.autoencoder import check_texts
+        from .autoencoder import check_texts
 
         texts = check_texts(texts)[:n_samples]
         return cls(texts, estimator.reconstruct(texts)).plot(ax=ax)
