@@ -75,7 +75,7 @@ def held_out(args: argparse.Namespace, clips, digits, speakers, speaker: str) ->
         "acc": digit_accuracy(codes_train, digits[~test], codes_test, digits[test]),
         "pca_acc": digit_accuracy(P_train, digits[~test], P_test, digits[test]),
     }
-    spec = model._logmel_spec(model.spectrogram_shape_[0])
+    spec = model.input_.logmel()
     waves = model.waveforms(test_clips)
     decoded = np.stack(model.inverse_transform(codes_test))
     # Griffin-Lim alone: inverting the clip's own log-mel, no autoencoder in between.

@@ -37,7 +37,7 @@ def aekit_scores(X: np.ndarray, X_test: np.ndarray, args: argparse.Namespace) ->
         random_state=args.seed,
     )
     window = args.window if args.window == "auto" else int(args.window)
-    return AnomalyDetector(model, window=window).fit(X).score_samples(X_test)
+    return AnomalyDetector(model, pixel_window=window).fit(X).score_samples(X_test)
 
 
 def pca_scores(X: np.ndarray, X_test: np.ndarray, args: argparse.Namespace, window=1):

@@ -152,7 +152,7 @@ def test_window_auto_is_per_pixel_for_tables(planted):
 @pytest.mark.parametrize("window, match", [(3, "not images"), (0, "window"), ("big", "window")])
 def test_bad_window(planted, window, match):
     with pytest.raises(ValueError, match=match):
-        AnomalyDetector(Autoencoder(**{**AE, "epochs": 2}), window=window).fit(planted[0])
+        AnomalyDetector(Autoencoder(**{**AE, "epochs": 2}), pixel_window=window).fit(planted[0])
 
 
 def test_window_larger_than_the_images():
@@ -169,8 +169,21 @@ def test_window_survives_save_and_load(tmp_path):
     from aekit.data import load_digits
 
     X, _ = load_digits()
-    det = AnomalyDetector(Autoencoder(latent_dim=2, epochs=2, device="cpu"), window=2).fit(X)
-    det.save(tmp_path / "det.aek")
+    det = AnomalyDetector(Autoencoder(latent_dim=2, epochs=2, device="cpu"), pixel_window=2)
+    det.fit(X).save(tmp_path / "det.aek")
     twin = load(tmp_path / "det.aek")
-    assert twin.window_ == 2 and twin.window == 2
+    assert twin.window_ == 2 and twin.pixel_window == 2
     np.testing.assert_array_equal(twin.score_samples(X), det.score_samples(X))
+
+
+def test_window_is_the_old_name_of_pixel_window():
+    from aekit.data import load_digits
+
+    X, _ = load_digits()
+    det = AnomalyDetector(Autoencoder(latent_dim=2, epochs=1, device="cpu"), window=2)
+    with pytest.warns(FutureWarning, match="use pixel_window"):
+        det.fit(X)
+    assert det.window_ == 2
+    clash = AnomalyDetector(Autoencoder(epochs=1), window=2, pixel_window=3)
+    with pytest.warns(FutureWarning), pytest.raises(ValueError, match="disagree"):
+        clash.fit(X)

@@ -89,8 +89,8 @@ def test_existing_output_needs_force(tmp_path, csv_table, capsys):
         (["encode", "{model}", "{data}", "-o", "{out}.txt"], "unknown output format"),
         (["train", "{data}", "-o", "{out}", "--sparsity", "-1"], "sparsity"),
         (["train", "{data}", "-o", "{out}", "--noise", "1", "--noise-type", "masking"], "masking"),
-        (["train", "{data}", "-o", "{out}", "--beta", "2"], "--beta applies to a variational"),
-        (["train", "{data}", "-o", "{out}", "--model", "vae", "--sparsity-target", "0.1"], "--s"),
+        (["train", "{data}", "-o", "{out}", "--beta", "2"], "beta is a setting of a variational"),
+        (["train", "{data}", "-o", "{out}", "--model", "vae", "--sparsity-target", "0.1"], "sigm"),
         (["train", "{data}", "-o", "{out}", "--model", "vae", "--kl-warmup", "2"], "kl_warmup"),
         (["train", "{data}", "-o", "{out}", "--model", "conv", "--architecture", "dense"], "dis"),
         (["sample", "{model}", "-o", "{out}"], "cannot sample"),
@@ -98,9 +98,15 @@ def test_existing_output_needs_force(tmp_path, csv_table, capsys):
         (["sample", "{missing}", "-o", "{out}"], "no such model file"),
         (["train", "{data}", "-o", "{out}", "--contamination", "lots"], "contamination"),
         (["train", "{data}", "-o", "{out}", "--contamination", "0.9"], "contamination"),
-        (["train", "{data}", "-o", "{out}", "--window", "3"], "give --contamination"),
-        (["train", "{data}", "-o", "{out}", "--contamination", "auto", "--window", "x"], "window"),
-        (["train", "{data}", "-o", "{out}", "--contamination", "auto", "--window", "0"], "window"),
+        (["train", "{data}", "-o", "{out}", "--pixel-window", "3"], "give --contamination"),
+        (
+            ["train", "{data}", "-o", "{out}", "--contamination", "auto", "--pixel-window", "x"],
+            "pixel-window",
+        ),
+        (
+            ["train", "{data}", "-o", "{out}", "--contamination", "auto", "--pixel-window", "0"],
+            "pixel_window",
+        ),
         (["score", "{model}", "{narrow}", "-o", "{out}"], "features"),
         (["score", "{model}", "{data}", "-o", "{out}.txt"], "unknown output format"),
     ],
@@ -258,10 +264,13 @@ def test_a_detector_on_images_scores_by_its_window(tmp_path, capsys):
     data, model, scores = tmp_path / "x.npy", tmp_path / "det.aek", tmp_path / "s.npy"
     np.save(data, X[:200])
     argv = ["train", str(data), "-o", str(model), "--latent-dim", "4", *TRAIN]
-    assert main([*argv, "--contamination", "auto", "--window", "2"]) == 0
+    assert main([*argv, "--contamination", "auto", "--pixel-window", "2"]) == 0
     assert aekit.load(model).window_ == 2
     assert main(["info", str(model)]) == 0
-    assert "window 2" in capsys.readouterr().out
+    assert "pixel window 2" in capsys.readouterr().out
+    with pytest.warns(FutureWarning, match="--pixel-window"):  # the old flag still works
+        assert main([*argv, "--contamination", "auto", "--window", "2", "--force"]) == 0
+    assert aekit.load(model).window_ == 2
     # A plain image model is scored as a default detector would: window 3.
     plain = tmp_path / "plain.aek"
     assert main(["train", str(data), "-o", str(plain), "--latent-dim", "4", *TRAIN]) == 0

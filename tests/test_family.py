@@ -198,8 +198,9 @@ def test_kl_warmup_starts_with_no_kl(vae, digits):
     net = vae.network_.train()
 
     def loss(progress, free_bits=0.0):
-        prior = PriorKL(beta=1.0, warmup=0.5, free_bits=free_bits)
-        objective = Objective(8, BCE(), Gaussian(), penalties=(prior,))
+        # The Gaussian bottleneck brings its KL term (beta, warm-up, free bits) along.
+        objective = Objective(8, BCE(), Gaussian(beta=1.0, kl_warmup=0.5, free_bits=free_bits))
+        assert isinstance(objective.penalties[0], PriorKL)
         objective.generator = torch.Generator().manual_seed(0)
         return objective(net, x, progress).item()
 

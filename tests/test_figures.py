@@ -24,16 +24,20 @@ def test_image_grid_writes_a_png(tmp_path, shape, colour):
 
 
 def test_image_shape_of_models():
-    class Fitted:
-        input_shape_ = None
-        image_shape_ = None
-        n_features_in_ = 64
+    import pandas as pd
 
-    model = Fitted()
-    assert image_shape_of(model) == (8, 8)  # a square width: a square grey image
-    model.n_features_in_ = 10
-    assert image_shape_of(model) is None
-    model.image_shape_ = (3, 2, 5)
-    assert image_shape_of(model) == (3, 2, 5)
-    model.input_shape_ = (2, 5, 3)
-    assert image_shape_of(model) == (2, 5, 3)  # the shape the data came in wins
+    import aekit
+
+    rng = np.random.default_rng(0)
+
+    def fit(X, **params):
+        return aekit.Autoencoder(latent_dim=2, epochs=1, device="cpu", **params).fit(X)
+
+    assert image_shape_of(fit(rng.random((20, 64)))) == (8, 8)  # square width: square grey
+    assert image_shape_of(fit(rng.random((20, 10)))) is None
+    conv = fit(rng.random((20, 48)), architecture="conv", image_shape=(3, 4, 4), hidden_dims=(2,))
+    assert image_shape_of(conv) == (3, 4, 4)
+    assert image_shape_of(fit(rng.random((20, 2, 5, 3)))) == (2, 5, 3)  # as the data came
+    table = pd.DataFrame({"a": rng.random(20), "b": ["x", "y"] * 10, "c": rng.random(20),
+                          "d": rng.random(20)})  # fmt: skip
+    assert image_shape_of(fit(table)) is None  # four columns are no 2 x 2 picture

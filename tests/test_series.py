@@ -330,7 +330,7 @@ def test_a_time_column_of_text_is_read_as_dates():
 
 @pytest.mark.parametrize(
     "params",
-    [{"architecture": "series-gru", "epochs": 6}, {"variational": True, "epochs": 30}],
+    [{"architecture": "series-gru", "epochs": 6}, {"bottleneck": "gaussian", "epochs": 30}],
     ids=["series-gru", "vae"],
 )
 def test_the_gru_network_and_the_vae_find_the_spike(params):
@@ -338,8 +338,8 @@ def test_the_gru_network_and_the_vae_find_the_spike(params):
     spiked = sines(seed=1)
     spiked[1500:1504, 0] += 5
     assert 1490 <= np.argmax(model.step_scores(spiked)) <= 1514
-    if not params.get("variational"):
-        with pytest.raises(ValueError, match="fit it with variational=True"):
+    if "bottleneck" not in params:
+        with pytest.raises(ValueError, match='fit it with bottleneck="gaussian"'):
             model.sample(2)
         return
     windows = model.sample(5, random_state=0)  # a VAE draws new windows

@@ -82,7 +82,7 @@ def test_same_seed_same_model():
 
 def test_beam_search_and_variational():
     settings = {**FIT, "epochs": 150}
-    vae = TextAutoencoder(**settings, variational=True, word_dropout=0.2, kl_warmup=0.5)
+    vae = TextAutoencoder(**settings, bottleneck="gaussian", word_dropout=0.2, kl_warmup=0.5)
     vae.fit(CORPUS * 4)
     assert vae.transform(CORPUS).shape == (len(CORPUS), 8)
     # The posterior mean decodes most texts back once the model has memorised them.
@@ -137,7 +137,7 @@ def test_bad_parameters(params, match):
 
 
 def test_a_plain_model_cannot_sample(fitted):
-    with pytest.raises(ValueError, match="variational=True"):
+    with pytest.raises(ValueError, match='bottleneck="gaussian"'):
         fitted.sample(3)
 
 

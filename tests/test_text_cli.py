@@ -79,7 +79,7 @@ def _bad_bytes(path):
         (["train", "{txt}", "-o", "{out}.aek", "--model", "text", "--noise", "0.1"], "--noise"),
         (["train", "{txt}", "-o", "{out}.aek", "--tokenizer", "char"], "--model text only"),
         (["train", "{txt}", "-o", "{out}.aek", "--model", "text", "--vocab-size", "2"], "vocab"),
-        (["sample", "{model}", "-o", "{out}.txt"], "--variational"),
+        (["sample", "{model}", "-o", "{out}.txt"], "--bottleneck gaussian"),
         (["sample", "{model}", "-o", "{out}.png"], ".txt"),
     ],
 )
@@ -103,6 +103,6 @@ def test_a_text_vae_samples_texts(tmp_path, text_model):
     model, out = tmp_path / "vae.aek", tmp_path / "samples.txt"
     train = list(TRAIN)
     train[train.index("--epochs") + 1] = "5"
-    assert main(["train", str(posts), "-o", str(model), *train, "--variational"]) == 0
+    assert main(["train", str(posts), "-o", str(model), *train, "--bottleneck", "gaussian"]) == 0
     assert main(["sample", str(model), "-n", "4", "-o", str(out), "--seed", "0"]) == 0
     assert len(out.read_text(encoding="utf-8").splitlines()) == 4

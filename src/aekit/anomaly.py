@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 from typing import Any
 
@@ -13,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 from .arrays.autoencoder import Autoencoder
 from .estimator import Wrapper
 from .params import TRAINING, Declared, Param, inherited, parameters
-from .saving.model_file import pack_inner, register_estimator, save, unpack_inner
+from .saving.model_file import register_estimator
 
 
 @register_estimator
@@ -80,29 +81,60 @@ class AnomalyDetector(Wrapper, Declared, OutlierMixin, BaseEstimator):
               "outliers (on the scores themselves if any error is 0).",
               {"metavar": "auto|F",
                "help": "save an AnomalyDetector: expected share of outliers in DATA, or auto"}),
-        Param("window", "auto", [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        Param("pixel_window", "auto",
+              [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
               '"auto" or int >= 1',
               "For images: side of the neighbourhood over which the residual is averaged "
               "before squaring (see Autoencoder.reconstruction_error); 1 is the plain per-pixel "
               'error. "auto" is 3 for pictures (the model knows their shape or they are a '
               "square number of features, at least 8x8, in [0, 1]) and 1 for everything else, "
-              "tables included.",
+              "tables and series included.",
               {"metavar": "auto|N",
-               "help": "detector: side of the pixel neighbourhood the error is averaged "
-                       "over; --model series: steps per window of the long series in DATA"}),
+               "help": "detector: side of the pixel neighbourhood the error is averaged over"}),
+        Param("window", "deprecated",
+              [StrOptions({"auto", "deprecated"}), Interval(Integral, 1, None, closed="left")],
+              '"auto" or int >= 1',
+              "Deprecated: the old name of pixel_window, which it sets (with a FutureWarning); "
+              "window is a series' steps per window (SeriesAutoencoder).", None),
         inherited(TRAINING, "autoencoder"),
     )  # fmt: skip
 
     def fit(self, X: Any, y: Any = None) -> AnomalyDetector:
         """Fit the autoencoder on ``X`` and set the threshold from its scores."""
         self._validate_params()
+        pixel_window = self._pixel_window()
         model = self._inner(Autoencoder).fit(X)
-        window = model._outlier_window(self.window)
+        window = model._outlier_window(pixel_window)
         scores, steps = model._fit_outlier_scores(X, window)
         if steps is not None:  # a series model: a threshold per time step too
             self.step_offset_ = _offset(-steps, self.contamination)
         self._adopt(model, _offset(scores, self.contamination), window)
         return self
+
+    def _pixel_window(self) -> str | int:
+        """``pixel_window``, or what the old ``window`` says (with a FutureWarning)."""
+        if self.window == "deprecated":
+            return self.pixel_window
+        warnings.warn(
+            "AnomalyDetector(window=...) is deprecated and will be removed: use pixel_window "
+            "(CLI: --pixel-window); window is a series' steps per window.",
+            FutureWarning,
+            stacklevel=3,
+        )
+        if self.pixel_window != "auto" and self.pixel_window != self.window:
+            raise ValueError(
+                f"window={self.window!r} and pixel_window={self.pixel_window!r} disagree: "
+                "set pixel_window alone."
+            )
+        return self.window
+
+    @classmethod
+    def _params_from_file(cls, params: dict[str, Any]) -> dict[str, Any]:
+        params = dict(super()._params_from_file(params))
+        if params.get("window", "deprecated") != "deprecated":  # written before pixel_window
+            params["pixel_window"] = params["window"]
+        params["window"] = "deprecated"
+        return params
 
     def score_samples(self, X: Any) -> np.ndarray:
         """Negative reconstruction error of each sample: higher is more normal."""
@@ -135,21 +167,20 @@ class AnomalyDetector(Wrapper, Declared, OutlierMixin, BaseEstimator):
         tags.non_deterministic = timed or inner.__sklearn_tags__().non_deterministic
         return tags
 
-    # ------------------------------------------------------------------ files
-    def save(self, path: str) -> None:
-        """Write the fitted detector to one safetensors file; see :func:`aekit.load`."""
-        save(self, path)
-
-    def _file_state(self):
+    def reconstruct(self, X: Any) -> Any:
+        """``X`` through the autoencoder inside and back (a detector has no codes of its
+        own)."""
         check_is_fitted(self)
-        inner, tensors = pack_inner(self.autoencoder_, "autoencoder.")
-        state = {"offset": float(self.offset_), "window": self.window_, "autoencoder": inner,
-                 "step_offset": getattr(self, "step_offset_", None)}  # fmt: skip
-        return state, tensors
+        return self.autoencoder_.reconstruct(X)
 
-    def _load_file_state(self, state: dict[str, Any], tensors: dict[str, Any]) -> None:
-        model = unpack_inner(state["autoencoder"], tensors, "autoencoder.")
-        self._adopt(model, float(state["offset"]), int(state.get("window", 1)))
+    # ------------------------------------------------------------------ files
+    def _own_file_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        step_offset = getattr(self, "step_offset_", None)  # a series model's only
+        return {"offset": float(self.offset_), "window": self.window_,
+                "step_offset": step_offset}, {}  # fmt: skip
+
+    def _load_own_file_state(self, state: dict[str, Any], tensors: dict[str, Any]) -> None:
+        self._adopt(self.autoencoder_, float(state["offset"]), int(state.get("window", 1)))
         if state.get("step_offset") is not None:
             self.step_offset_ = float(state["step_offset"])
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from contextlib import contextmanager
 from numbers import Integral
 from typing import Any
@@ -27,7 +28,7 @@ from sklearn.utils.validation import check_is_fitted
 from .networks import network_spec, restore_network
 from .objective.bottleneck import BOTTLENECKS, Gaussian
 from .params import TRAINING, Declared
-from .saving.model_file import save
+from .saving.model_file import pack_inner, save, unpack_inner
 from .training.devices import model_device, resolve_device
 from .training.loop import check_resume, settings_of, shuffled_batches, train_estimator
 
@@ -136,6 +137,20 @@ class NeuralEstimator(Declared, ClassNamePrefixFeaturesOutMixin, TransformerMixi
     def _check_settings(self) -> None:
         """Checks that span several parameters (the constraints table checks each)."""
         check_resume(self.checkpoint_dir, self.resume)
+        if self._bottleneck() not in (*self._bottlenecks, "sigmoid"):
+            takes = " or ".join(repr(b) for b in self._bottlenecks)
+            raise ValueError(
+                f"bottleneck={self._bottleneck()!r} is not one {type(self).__name__} makes: it "
+                f'takes {takes} (bottleneck="quantized", a codec, is ImageAutoencoder\'s).'
+            )
+        if self._bottleneck() != "gaussian":  # the prior's settings would do nothing
+            defaults = {p.name: p.default for p in self._parameters}
+            for name in ("beta", "kl_warmup", "free_bits"):
+                if getattr(self, name) != defaults[name]:
+                    raise ValueError(
+                        f"{name} is a setting of a variational model: set "
+                        'bottleneck="gaussian" too (CLI: --bottleneck gaussian).'
+                    )
 
     def _split(self, rows: Any, rng: np.random.RandomState) -> tuple[Any, Any]:
         """Training and validation rows: a random ``validation_fraction`` held out."""
@@ -162,8 +177,20 @@ class NeuralEstimator(Declared, ClassNamePrefixFeaturesOutMixin, TransformerMixi
     def _batch_plan(self, train_x: Any) -> Any:
         return shuffled_batches
 
+    # ------------------------------------------------------------------ the code
+    _bottlenecks: tuple[str, ...] = ("deterministic", "gaussian")  # what it can make
+
     def _bottleneck(self) -> str:
-        return "deterministic"
+        """The bottleneck axis's choice: the one place that reads the setting."""
+        return self.bottleneck
+
+    def _code_bottleneck(self) -> Any:
+        """The bottleneck object for the objective; a Gaussian one brings its prior's
+        KL term (beta, kl_warmup, free_bits), which :class:`Objective` adds."""
+        name = self._bottleneck()
+        if name == "gaussian":
+            return Gaussian(self.beta, self.kl_warmup, self.free_bits)
+        return BOTTLENECKS[name]()
 
     # ------------------------------------------------------------------ outlier scores
     # What AnomalyDetector asks of the model inside it: every estimator answers, a
@@ -279,9 +306,48 @@ class NeuralEstimator(Declared, ClassNamePrefixFeaturesOutMixin, TransformerMixi
         pass
 
 
+class VariationalAlias:
+    """Mixin for the estimators that took ``variational=True`` before every estimator
+    took ``bottleneck="gaussian"`` (text, series): the old spelling still works, with a
+    FutureWarning naming the new one; model files that hold it load without one."""
+
+    def _bottleneck(self) -> str:
+        return "gaussian" if self.variational is True else super()._bottleneck()
+
+    def _check_settings(self) -> None:
+        if self.variational != "deprecated":
+            warnings.warn(
+                f"variational={self.variational!r} is deprecated and will be removed: use "
+                'bottleneck="gaussian" (CLI: --bottleneck gaussian) for a variational model.',
+                FutureWarning,
+                stacklevel=4,
+            )
+            if self.variational is True and self.bottleneck not in ("deterministic", "gaussian"):
+                raise ValueError(
+                    f"variational=True and bottleneck={self.bottleneck!r} disagree: set "
+                    'bottleneck="gaussian" alone.'
+                )
+        super()._check_settings()
+
+    @classmethod
+    def _params_from_file(cls, params: dict[str, Any]) -> dict[str, Any]:
+        params = dict(super()._params_from_file(params))
+        if params.get("variational") is True:  # written before bottleneck="gaussian"
+            params["bottleneck"] = "gaussian"
+        if "variational" in params:
+            params["variational"] = "deprecated"
+        return params
+
+
 class Wrapper:
     """Mixin for estimators around an ``autoencoder`` parameter that also take the
-    training parameters (declared ``inherited``: None means the autoencoder's own)."""
+    training parameters (declared ``inherited``: None means the autoencoder's own).
+
+    It owns what every such estimator does alike: handing the parameters on, the
+    fitted check (``autoencoder_``), ``score``, ``save`` and the model file's state
+    (the inner model under "autoencoder"); a subclass adds its own state through
+    ``_own_file_state`` / ``_load_own_file_state``.
+    """
 
     _forwarded: tuple[str, ...] = tuple(p.name for p in TRAINING)
     _must_agree: tuple[str, ...] = ()  # given here and there, these must be equal
@@ -310,3 +376,35 @@ class Wrapper:
                     "set it in one place."
                 )
         return model.set_params(**given) if given else model
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "autoencoder_")
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Mean of :meth:`score_samples` over ``X`` (higher is better)."""
+        return float(np.mean(self.score_samples(X)))
+
+    def reconstruct(self, X: Any) -> Any:
+        """``inverse_transform(transform(X))``: each sample through the code and back."""
+        return self.inverse_transform(self.transform(X))
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: Any) -> None:
+        """Write the fitted model to one safetensors file (no pickle); see :func:`aekit.load`."""
+        save(self, path)
+
+    def _file_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        check_is_fitted(self)
+        inner, tensors = pack_inner(self.autoencoder_, "autoencoder.")
+        own, own_tensors = self._own_file_state()
+        return {**own, "autoencoder": inner}, {**tensors, **own_tensors}
+
+    def _load_file_state(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+        self.autoencoder_ = unpack_inner(state["autoencoder"], tensors, "autoencoder.")
+        self._load_own_file_state(state, tensors)
+
+    def _own_file_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        return {}, {}
+
+    def _load_own_file_state(self, state: dict[str, Any], tensors: dict[str, Any]) -> None:
+        pass

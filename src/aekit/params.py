@@ -102,6 +102,12 @@ class Declared:
     _parameters: ClassVar[tuple[Param, ...]] = ()
     _positional: ClassVar[int] = 1
 
+    @classmethod
+    def _params_from_file(cls, params: dict[str, Any]) -> dict[str, Any]:
+        """Parameters as a model file holds them, made current (a spelling that has
+        changed since the file was written is translated here)."""
+        return params
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "_parameters" not in cls.__dict__:
@@ -121,28 +127,56 @@ def positive_int(name: str, default: Any, kind: str, doc: str, **flag: Any) -> P
 
 # ---------------------------------------------------------------- shared model settings
 LATENT_DIM = positive_int("latent_dim", 32, "int", "Width of the code.", help="code width")
+BOTTLENECK = Param(
+    "bottleneck", "deterministic", [StrOptions({"deterministic", "gaussian", "quantized"})],
+    '{"deterministic", "gaussian", "quantized"}',
+    'The code: "deterministic", the encoder\'s output; "gaussian", a variational '
+    "autoencoder (a posterior per sample, a KL term to the prior N(0, I) weighted by beta, "
+    "ramped up over kl_warmup of the run, with free_bits), which can sample; "
+    '"quantized" (ImageAutoencoder), a codec: integer codes with a learned density, '
+    "written as real bits by compress (the rate weighted by rate_weight).",
+    {"choices": ["deterministic", "gaussian", "quantized"]}, str)  # fmt: skip
 BETA = Param(
     "beta",
     1.0,
     [Interval(Real, 0, None, closed="left")],
     "float",
-    "Weight of the KL term of a variational model (beta-VAE); 1 gives the plain ELBO.",
+    'With bottleneck="gaussian": the weight of the KL term (beta-VAE); 1 gives the plain ELBO.',
     {"type": float, "help": "variational: weight of the KL term"},
     float,
 )
 KL_WARMUP = Param(
     "kl_warmup", 0.1, [Interval(Real, 0, 1, closed="both")], "float in [0, 1]",
-    "Share of the training run over which the KL weight ramps linearly from 0 to beta, so "
-    "the decoder learns to use the code before the prior pulls it in (against posterior "
-    "collapse). 0 turns the warm-up off.",
+    'With bottleneck="gaussian": the share of the training run over which the KL weight '
+    "ramps linearly from 0 to beta, so the decoder learns to use the code before the prior "
+    "pulls it in (against posterior collapse). 0 turns the warm-up off.",
     {"type": float, "help": "variational: share of the run to ramp beta"}, float)  # fmt: skip
-
+FREE_BITS = Param(
+    "free_bits", 0.0, [Interval(Real, 0, None, closed="left")], "float",
+    'With bottleneck="gaussian": nats of KL per code unit (batch mean) that training does '
+    "not penalise, which keeps units from collapsing onto the prior. Validation and score "
+    "use the plain ELBO.",
+    {"type": float, "help": "variational: KL nats per unit left unpenalised"}, float)  # fmt: skip
+# The bottleneck axis as every estimator takes it (the one place these are declared).
+CODE = (BOTTLENECK, BETA, KL_WARMUP, FREE_BITS)
+# The old spelling of bottleneck="gaussian" (text, series; --variational for audio too).
 VARIATIONAL = Param(
-    "variational", False, ["boolean"], "bool",
-    "A variational autoencoder: a Gaussian code with a KL term to the prior N(0, I) "
-    "(weighted by beta, ramped up over kl_warmup of the run), so it can sample. For "
-    "text, combine with word_dropout so the decoder relies on the code.",
-    {"action": "store_true", "help": "a VAE (text, audio, series)"}, bool)  # fmt: skip
+    "variational", "deprecated", ["boolean", StrOptions({"deprecated"})], "bool",
+    'Deprecated: use bottleneck="gaussian" (CLI: --bottleneck gaussian), which this '
+    "sets; True warns (FutureWarning) and will stop working in a later release.",
+    {"action": "store_true", "help": "deprecated: --bottleneck gaussian"},
+    bool | str)  # fmt: skip
+
+HANDLE_MISSING = Param(
+    "handle_missing", "error", [StrOptions({"error", "impute", "interpolate"})],
+    '{"error", "impute", "interpolate"}',
+    "Missing values (NaN): an error naming the first, or filled. \"impute\" (tables): "
+    "numeric gaps take the column mean, plus an indicator input per column with gaps at "
+    'fit, categorical ones the "unknown" category. "interpolate" (series): linearly along '
+    "time (by position; the ends by the nearest value); a channel with no value at all is "
+    "an error either way.",
+    {"choices": ["error", "impute", "interpolate"],
+     "help": "missing values: error, impute (tables), interpolate (series)"}, str)  # fmt: skip
 
 # ---------------------------------------------------------------- training parameters
 # Every neural estimator takes these, with its own defaults where it says so.

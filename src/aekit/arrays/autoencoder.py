@@ -7,168 +7,42 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from ..estimator import NeuralEstimator
-from ..networks import ACTIVATIONS, NETWORKS, build_network, config_fields
+from ..networks import config_fields
 from ..objective import Objective
-from ..objective.bottleneck import BOTTLENECKS
-from ..objective.corruption import NOISE_TYPES, Corruption, check_noise
-from ..objective.penalties import Contractive, KLSparsity, L1Activity
 from ..objective.reconstruction import BCE, MSE, LogMSE
-from ..params import LATENT_DIM, TRAINING, WARM_START, Param, parameters
+from ..params import CODE, HANDLE_MISSING, LATENT_DIM, TRAINING, WARM_START, parameters
 from ..saving.model_file import register_estimator
-from .input import ArrayInput, blockwise, column_reduce, out_dtype
+from .family import (
+    CONTRACTIVE,
+    CORRUPTION,
+    NETWORK,
+    SPARSITY,
+    SPARSITY_TARGET,
+    FamilyEstimator,
+)
+from .input import (
+    RowInput,
+    TableInput,
+    blockwise,
+    check_rows,
+    column_reduce,
+    input_from_state,
+    out_dtype,
+)
 from .layout import image_shape_of
 from .streaming import MappedRows, local_batches
-from .tables import TableLoss
+from .tables import TableLoss, is_mixed
 
 # Rows of a memory-mapped training set held out for validation are read into memory.
 _MAX_STREAMED_VALIDATION = 50_000
 _FLOAT = Interval(Real, 0, None, closed="left")
 
-# ---------------------------------------------------------------- parameters
-NETWORK = (
-    Param(
-        "architecture",
-        "dense",
-        [str],
-        "str",
-        'A registered network: "dense" (a multilayer perceptron), "conv" (strided '
-        "convolutions for images, given as flat rows plus image_shape or as arrays of "
-        "shape (n, H, W) or (n, C, H, W)), or one of your own "
-        "(aekit.register_network).",
-        None,
-        str,
-    ),
-    Param(
-        "hidden_dims",
-        None,
-        [None, tuple, list],
-        "tuple of int",
-        "Encoder widths (dense) or channels per stride-2 stage (conv); the decoder "
-        "mirrors them. None means the network's own default: (512,) for dense and "
-        "(32, 64) for conv.",
-        {"type": int, "nargs": "+", "metavar": "N"},
-        tuple[int, ...] | None,
-    ),
-    Param(
-        "image_shape",
-        None,
-        [None, tuple, list],
-        "tuple of int",
-        "(H, W) or (C, H, W) of the images behind flat rows, for a network that reads "
-        "images (conv). None takes it from image arrays, or, for flat rows whose width is "
-        "a perfect square, assumes square grey images.",
-        {"type": int, "nargs": "+", "metavar": "N", "help": "H W or C H W"},
-        tuple[int, ...] | None,
-    ),
-    Param(
-        "channels_first",
-        False,
-        ["boolean"],
-        "bool",
-        "Image arrays (n, H, W, C) are channels-last when their last axis is 1, 3 or 4, as "
-        "numpy, PIL and matplotlib hold them; True reads 3-D samples as (C, H, W) instead. "
-        "A 3-D sample shape that fits neither is an error naming this setting.",
-        {"action": "store_true", "help": "image arrays are (n, C, H, W)"},
-        bool,
-    ),
-    Param(
-        "activation",
-        "silu",
-        [StrOptions(set(ACTIVATIONS))],
-        "str",
-        "Hidden-layer activation: relu, leaky_relu, elu, gelu, silu, tanh or sigmoid.",
-        None,
-        str,
-    ),
-    Param(
-        "loss",
-        "auto",
-        [StrOptions({"auto", "mse", "psnr", "bce"})],
-        '{"auto", "mse", "psnr", "bce"}',
-        "Reconstruction loss. Data in [0, 1] is modelled with a sigmoid output, other "
-        'data is standardised first; "auto" uses mean squared error in both cases (a '
-        'VAE: binary cross-entropy for data in [0, 1]; ImageAutoencoder: "psnr"). '
-        '"psnr" averages each sample\'s log squared error, which maximises the mean '
-        'PSNR (not for a VAE). "bce" needs data in [0, 1].',
-        None,
-        str,
-    ),
-)
-CORRUPTION = (
-    Param(
-        "noise",
-        0.0,
-        [_FLOAT],
-        "float",
-        "Corruption level while training (a denoising autoencoder); 0 turns it off. "
-        "Applied where the network works: to the data itself when it lies in [0, 1], else "
-        "to standardised data. transform always sees the data as given, so "
-        "inverse_transform(transform(noisy)) denoises.",
-        {"type": float, "help": "denoising: corruption level while training"},
-        float,
-    ),
-    Param(
-        "noise_type",
-        "gaussian",
-        [StrOptions(set(NOISE_TYPES))],
-        '{"gaussian", "masking", "salt_pepper"}',
-        '"gaussian": add noise of standard deviation noise (clipped to [0, 1] for data in '
-        '[0, 1]); "masking": zero a noise fraction of the inputs (the feature mean for '
-        'standardised data); "salt_pepper": set a noise fraction to the feature\'s minimum '
-        "or maximum.",
-        {"choices": list(NOISE_TYPES)},
-        str,
-    ),
-)
-SPARSITY = Param(
-    "sparsity",
-    0.0,
-    [_FLOAT],
-    "float",
-    "Weight of the sparsity penalty: sparsity * mean_i sum_j |z_ij| (L1 on the "
-    "code), or, with sparsity_target, the weight of the KL form.",
-    {"type": float, "help": "weight of the L1 (or KL) code penalty"},
-    float,
-)
-SPARSITY_TARGET = Param(
-    "sparsity_target",
-    None,
-    [None, Interval(Real, 0, 1, closed="neither")],
-    "float in (0, 1)",
-    "Target mean activation rho of sigmoid code units: the code becomes sigmoid(h) and the "
-    "penalty is sum_j KL(rho || mean_i z_ij). Needs sparsity > 0.",
-    {"type": float, "help": "target mean activation (KL form)"},
-    float | None,
-)
-CONTRACTIVE = Param(
-    "contractive",
-    0.0,
-    [_FLOAT],
-    "float",
-    "Weight of the contractive penalty mean_i ||dz_i/dx_i||_F^2 (exact: closed "
-    "form for a dense encoder of one hidden layer, batched autograd "
-    "otherwise).",
-    {"type": float, "help": "weight of the Jacobian penalty"},
-    float,
-)
-HANDLE_MISSING = Param(
-    "handle_missing",
-    "error",
-    [StrOptions({"error", "impute"})],
-    '{"error", "impute"}',
-    "Missing values in a DataFrame: an error, or imputed (numeric: the column mean, plus an "
-    'indicator input per column with gaps at fit; categorical: the "unknown" category).',
-    None,
-    str,
-)
-
 
 @register_estimator
-class Autoencoder(NeuralEstimator):
+class Autoencoder(FamilyEstimator):
     """Non-linear dimensionality reduction with an autoencoder, used like PCA.
 
     ``fit`` learns an encoder ``x -> z`` and a decoder ``z -> x``; ``transform``
@@ -190,9 +64,9 @@ class Autoencoder(NeuralEstimator):
         ``learning_rate`` and elapsed ``time`` in seconds.
     network_ : torch.nn.Module
         The trained network, with ``encode`` and ``decode`` methods.
-    input_ : aekit.arrays.input.ArrayInput
-        How raw data maps to the network's rows and back (``scaling_``, ``table_``,
-        ``input_shape_`` and ``image_shape_`` are its parts).
+    input_ : aekit.arrays.input.RowInput or TableInput
+        The front end: how raw data maps to the network's rows and back (``scaling_``,
+        ``table_``, ``input_shape_`` and ``image_shape_`` are its parts).
     loss_ : str
         The loss actually used.
     training_time_ : float
@@ -200,7 +74,7 @@ class Autoencoder(NeuralEstimator):
 
     See Also
     --------
-    VariationalAutoencoder : the same estimator with a Gaussian bottleneck.
+    VariationalAutoencoder : the same estimator preset to ``bottleneck="gaussian"``.
 
     Examples
     --------
@@ -214,11 +88,12 @@ class Autoencoder(NeuralEstimator):
     (3, 64)
     """
 
-    _parameters = parameters(LATENT_DIM, NETWORK, CORRUPTION, SPARSITY, SPARSITY_TARGET,
+    _parameters = parameters(LATENT_DIM, NETWORK, CODE, CORRUPTION, SPARSITY, SPARSITY_TARGET,
                              CONTRACTIVE, HANDLE_MISSING, TRAINING, WARM_START)  # fmt: skip
     _no_prior = (
-        "Autoencoder cannot sample: its code space has no prior to draw from. Train a "
-        "VariationalAutoencoder (CLI: --model vae) to generate data."
+        "Autoencoder cannot sample: its code space has no prior to draw from. Fit it with "
+        'bottleneck="gaussian" (or a VariationalAutoencoder; CLI: --bottleneck gaussian or '
+        "--model vae) to generate data."
     )
 
     # ------------------------------------------------------------------ fit steps
@@ -243,44 +118,54 @@ class Autoencoder(NeuralEstimator):
 
     def _check_settings(self) -> None:
         super()._check_settings()
-        check_noise(self.noise, self.noise_type)
         if self.loss == "psnr" and self.has_prior:
             raise ValueError(
                 "loss='psnr' is not a likelihood, which a variational model's ELBO needs: "
                 "use loss='auto', 'mse' or 'bce'."
             )
-        if getattr(self, "sparsity_target", None) is not None and self.sparsity == 0:
-            raise ValueError(
-                "sparsity_target needs sparsity > 0, the weight of its KL penalty "
-                "(try sparsity=1e-3)."
-            )
-        if self.architecture not in NETWORKS:
-            raise ValueError(
-                f"architecture={self.architecture!r} is not a registered network; registered: "
-                f"{', '.join(sorted(NETWORKS))} (aekit.register_network adds your own)."
-            )
-        if self.hidden_dims is not None:
-            dims = tuple(self.hidden_dims)
-            if not all(
-                isinstance(d, Integral) and not isinstance(d, bool) and d >= 1 for d in dims
-            ):
-                raise ValueError(
-                    f"hidden_dims must be a tuple of positive ints; got {self.hidden_dims!r}."
-                )
 
     def _fit_input(self, X: Any) -> torch.Tensor | MappedRows:
-        images = "image_shape" in config_fields(self.architecture)
-        self.input_, rows = ArrayInput.fit(
-            self, X, images=images, image_shape=self.image_shape,
-            channels_first=self.channels_first,
-            handle_missing=getattr(self, "handle_missing", "error"),
-            table_allowed=self._table_refusal(), unit_only=self.loss == "bce",
-        )  # fmt: skip
+        if self.handle_missing == "interpolate":
+            raise ValueError(
+                "handle_missing='interpolate' fills gaps along time, which rows of a table "
+                "do not have: use 'impute' (or SeriesAutoencoder for a series)."
+            )
+        if is_mixed(X, self.handle_missing):
+            refusal = self._table_refusal()
+            if refusal is not None:
+                raise ValueError(refusal)
+            self.input_, rows = TableInput.fit(X, self.handle_missing)
+            self.n_features_in_ = len(self.input_.table.columns)
+            self.feature_names_in_ = self.input_.feature_names
+        else:
+            streamed = isinstance(X, np.memmap)
+            uint8 = getattr(X, "dtype", None) == np.uint8
+            X, sample_shape = check_rows(self, X, reset=True, keep=uint8)
+            self.input_, rows = RowInput.fit(
+                X, sample_shape, images="image_shape" in config_fields(self.architecture),
+                image_shape=self.image_shape, channels_first=self.channels_first,
+                streamed=streamed,
+            )  # fmt: skip
+            self._check_unit_data(X)
         self.loss_ = self._resolve_loss()
         return rows
 
+    def _check_unit_data(self, X: Any) -> None:
+        """Binary cross-entropy is a likelihood of data in [0, 1] only."""
+        if self.loss == "bce" and self.scaling_.mode != "unit":
+            raise ValueError(
+                "loss='bce' needs data in [0, 1]; these data range over "
+                f"[{X.min():.4g}, {X.max():.4g}]. Use loss='mse' or 'auto'."
+            )
+
     def _table_refusal(self) -> str | None:
         """Why a table with categorical columns cannot be modelled here, or None."""
+        if self.has_prior:
+            return (
+                f"a variational {type(self).__name__} does not model categorical columns or "
+                "gaps yet; use a deterministic bottleneck, or encode the columns as numbers "
+                "first."
+            )
         if self.architecture != "dense" or self.loss == "bce":
             return (
                 "a table with categorical columns (or handle_missing='impute') needs "
@@ -289,9 +174,13 @@ class Autoencoder(NeuralEstimator):
         return None
 
     def _resolve_loss(self) -> str:
+        """The loss actually used: "auto" is mean squared error, or for a variational
+        model of data in [0, 1] binary cross-entropy (a Bernoulli likelihood)."""
         if self.table_ is not None:
             return "table"
-        return "mse" if self.loss == "auto" else self.loss
+        if self.loss == "auto":
+            return "bce" if self.has_prior and self.scaling_.mode == "unit" else "mse"
+        return self.loss
 
     def _take(self, rows: Any, index: torch.Tensor, validation: bool = False) -> Any:
         if not isinstance(rows, MappedRows):
@@ -300,21 +189,12 @@ class Autoencoder(NeuralEstimator):
             return rows[index[:_MAX_STREAMED_VALIDATION]]
         return rows.subset(index.numpy())
 
-    def _build_network(self) -> torch.nn.Module:
-        return build_network(self.architecture, **self._network_config())
-
     def _network_config(self) -> dict[str, Any]:
-        """The network's config fields this estimator fills (see aekit.networks)."""
-        config = {
-            "latent_dim": self.latent_dim,
-            "activation": self.activation,
-            "code_params": BOTTLENECKS[self._bottleneck()].code_params,
+        return {
+            **super()._network_config(),
             "n_features": self.n_features_in_ if self.table_ is None else self.table_.width,
             "image_shape": self.image_shape_,
         }
-        if self.hidden_dims is not None:  # else the network's own default (see its config)
-            config["hidden_dims"] = tuple(int(d) for d in self.hidden_dims)
-        return config
 
     def _init_network(self, train_x: Any) -> None:
         if self.scaling_.mode == "unit" and hasattr(self.network_, "init_output_bias"):
@@ -332,22 +212,7 @@ class Autoencoder(NeuralEstimator):
     def _batch_plan(self, train_x: Any) -> Any:
         return local_batches() if isinstance(train_x, MappedRows) else super()._batch_plan(train_x)
 
-    # ------------------------------------------------------------------ the five axes
-    def _bottleneck(self) -> str:
-        return "deterministic" if getattr(self, "sparsity_target", None) is None else "sigmoid"
-
-    def _penalties(self) -> list[Any]:
-        """The penalty axis, in the order the terms are added."""
-        out: list[Any] = []
-        target = getattr(self, "sparsity_target", None)
-        if self.sparsity > 0:
-            out.append(
-                L1Activity(self.sparsity) if target is None else KLSparsity(self.sparsity, target)
-            )
-        if self.contractive > 0:
-            out.append(Contractive(self.contractive))
-        return out
-
+    # ------------------------------------------------------------------ the objective
     def _objective(self, generator: Any = None, noise_range: Any = (0.0, 1.0)) -> Objective:
         """The loss and the code of this model; ``generator`` and ``noise_range`` for training."""
         unit = self.scaling_.mode == "unit"
@@ -356,21 +221,18 @@ class Autoencoder(NeuralEstimator):
         else:
             losses = {"bce": BCE, "psnr": LogMSE}
             reconstruction = losses.get(self.loss_, MSE)(unit=unit)
-        corruption = None
-        if self.noise > 0:
-            corruption = Corruption(self.noise_type, self.noise, *noise_range, clip=unit)
         return Objective(
             latent_dim=self.latent_dim,
             reconstruction=reconstruction,
-            bottleneck=BOTTLENECKS[self._bottleneck()](),
-            corruption=corruption,
+            bottleneck=self._code_bottleneck(),
+            corruption=self._corruption(noise_range, clip=unit),
             penalties=tuple(self._penalties()),
             generator=generator,
         )
 
     # ------------------------------------------------------------------ fitted parts
     scaling_ = property(lambda self: self.input_.scaling, doc="How raw data maps to network space.")
-    table_ = property(lambda self: self.input_.table, doc="The column encoding of a mixed table.")
+    table_ = property(lambda self: self.input_.table, doc="A mixed table's column encoding.")
     input_shape_ = property(lambda self: self.input_.input_shape, doc="Each sample's shape.")
     image_shape_ = property(lambda self: self.input_.image_shape, doc="(C, H, W) for images.")
 
@@ -440,9 +302,10 @@ class Autoencoder(NeuralEstimator):
         return self._per_sample(X, "reconstruction_error", window=int(window), image_shape=grid)
 
     def _pixel_grid(self) -> tuple[int, int, int] | None:
-        """``(C, H, W)`` behind each row, or None for non-image data (see aekit.arrays.layout)."""
+        """``(C, H, W)`` behind each row, as decided at fit, or None for non-image data
+        (see aekit.arrays.layout)."""
         check_is_fitted(self)
-        return self.input_.pixel_grid(self.n_features_in_)
+        return self.input_.grid
 
     def _outlier_window(self, window: str | int) -> int:
         """ "auto": 3 for pictures of at least 8x8 in [0, 1], whose pixel-scale texture no
@@ -470,7 +333,12 @@ class Autoencoder(NeuralEstimator):
         return image_shape_of(self)
 
     def score_samples(self, X: Any) -> np.ndarray:
-        """Negative :meth:`reconstruction_error` of each sample (higher is better)."""
+        """Negative :meth:`reconstruction_error` of each sample (higher is better); for a
+        variational model, the evidence lower bound of each sample in nats, computed in
+        the network's space (the data itself when in [0, 1], else standardised) with a
+        fixed set of posterior draws, so it is deterministic."""
+        if self.has_prior:
+            return self._per_sample(X, "elbo")
         return -self.reconstruction_error(X)
 
     def _per_sample(self, X: Any, measure: str, **options: Any) -> np.ndarray:
@@ -504,5 +372,5 @@ class Autoencoder(NeuralEstimator):
         self.n_features_in_ = state["n_features_in"]
         if state["feature_names_in"] is not None:
             self.feature_names_in_ = np.asarray(state["feature_names_in"], dtype=object)
-        self.input_ = ArrayInput.from_state(state, tensors)
+        self.input_ = input_from_state(state, tensors, self.n_features_in_)
         self.loss_ = state["loss"]

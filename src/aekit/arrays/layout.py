@@ -51,13 +51,13 @@ def sample_layout(shape: tuple[int, ...], channels_first: bool) -> tuple[tuple[i
 
 
 def image_shape_of(model) -> tuple[int, ...] | None:
-    """(H, W) or (C, H, W) of the images a model works on, or None for non-image data.
+    """(H, W) or (C, H, W) of the images a fitted array model works on, or None.
 
-    Known from image arrays or ``image_shape`` at fit; otherwise a square number of
-    features is taken for a square grey image, as ``architecture="conv"`` does.
+    The shape the samples came in (image arrays) or ``image_shape``; otherwise the grid
+    decided at fit (flat rows of a square number of features: square grey images).
     """
-    shape = getattr(model, "input_shape_", None) or getattr(model, "image_shape_", None)
+    shape = model.input_shape_ or model.image_shape_
     if shape is not None:
         return tuple(shape)
-    grid = square_grey(model.n_features_in_)
+    grid = model._pixel_grid()
     return None if grid is None else grid[1:]

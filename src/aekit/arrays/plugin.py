@@ -8,6 +8,7 @@ DATA is a numeric file, a table or a built-in data set; codes and decoded rows a
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from . import displays  # noqa: F401  (registers its Display in aekit.plotting)
 from .autoencoder import Autoencoder
 from .variational import VariationalAutoencoder
 
-_DETECTOR = ("contamination", "window")  # flags that make `aekit train` save a detector
+_DETECTOR = ("contamination", "pixel_window")  # flags that make `aekit train` save a detector
 
 
 class Arrays(Modality):
@@ -44,14 +45,15 @@ class Arrays(Modality):
 
     # ------------------------------------------------------------ training
     def parameters(self) -> list[Any]:
-        own = [*Autoencoder._parameters, *VariationalAutoencoder._parameters]
+        own = Autoencoder._parameters  # VariationalAutoencoder's are the same (a preset)
         return [p for p in own if p.flag] + [
             p for p in AnomalyDetector._parameters if p.name in _DETECTOR
         ]
 
     def accepts(self, model: str) -> set[str]:
         cls = VariationalAutoencoder if model == "vae" else Autoencoder
-        return {p.name for p in cls._parameters} | set(_DETECTOR)
+        # --window N: the old spelling of --pixel-window (see _with_detector).
+        return {p.name for p in cls._parameters} | set(_DETECTOR) | {"window"}
 
     def refusal(self, model: str, name: str, owners: list[str]) -> str:
         others = [o for o in owners if o not in self.models]
@@ -78,16 +80,24 @@ class Arrays(Modality):
 
     def _with_detector(self, cls: type, params: dict[str, Any]) -> Any:
         """``cls(**params)``, inside an AnomalyDetector when the detector flags are given."""
+        if "window" in params:  # the old spelling: the detector's pixel window
+            warnings.warn(
+                "--window for a detector is deprecated and will be removed: use "
+                "--pixel-window (--window is a series' steps per window).",
+                FutureWarning,
+                stacklevel=2,
+            )
+            params.setdefault("pixel_window", str(params.pop("window")))
         detector = {k: params.pop(k) for k in _DETECTOR if k in params}
         autoencoder = cls(**params)
         if not detector:
             return autoencoder
         if "contamination" not in detector:
-            raise UsageError("--window is a detector setting: give --contamination too.")
+            raise UsageError("--pixel-window is a detector setting: give --contamination too.")
         return AnomalyDetector(
             autoencoder,
             contamination=auto_or(detector["contamination"], float, "--contamination"),
-            window=auto_or(detector.get("window"), int, "--window"),
+            pixel_window=auto_or(detector.get("pixel_window"), int, "--pixel-window"),
         )
 
     def serving(self, estimator: Any) -> Modality:
@@ -166,7 +176,7 @@ class Arrays(Modality):
         if "autoencoder" in state:  # a detector: its own settings, then its autoencoder's
             lines.append(
                 f"  detector    contamination {params['contamination']!r}, "
-                f"window {state.get('window', 1)}, offset {state['offset']:.6g} "
+                f"pixel window {state.get('window', 1)}, offset {state['offset']:.6g} "
                 "(scores below it are outliers)"
             )
             inner = state["autoencoder"]

@@ -1,23 +1,16 @@
-"""``aekit.VariationalAutoencoder``: the Autoencoder with a Gaussian bottleneck."""
+"""``aekit.VariationalAutoencoder``: the Autoencoder preset to a Gaussian bottleneck
+(``Autoencoder(bottleneck="gaussian")`` is the same model)."""
 
 from __future__ import annotations
 
-from numbers import Real
 from typing import Any
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
-from ..objective.penalties import PriorKL
-from ..params import BETA, KL_WARMUP, LATENT_DIM, TRAINING, WARM_START, Param, parameters
+from ..params import CODE, HANDLE_MISSING, LATENT_DIM, TRAINING, WARM_START, parameters
 from ..saving.model_file import register_estimator
-from .autoencoder import CONTRACTIVE, CORRUPTION, NETWORK, SPARSITY, Autoencoder
-
-FREE_BITS = Param(
-    "free_bits", 0.0, [Interval(Real, 0, None, closed="left")], "float",
-    "Nats of KL per code unit (batch mean) that training does not penalise, which keeps "
-    "units from collapsing onto the prior. Validation and score use the plain ELBO.",
-    {"type": float, "help": "vae: KL nats per unit left unpenalised"}, float)  # fmt: skip
+from .autoencoder import Autoencoder
+from .family import CONTRACTIVE, CORRUPTION, NETWORK, SPARSITY, SPARSITY_TARGET
 
 
 @register_estimator
@@ -56,26 +49,10 @@ class VariationalAutoencoder(Autoencoder):
     (2, 64)
     """
 
-    _parameters = parameters(LATENT_DIM, BETA, KL_WARMUP, FREE_BITS, NETWORK, CORRUPTION,
-                             SPARSITY, CONTRACTIVE, TRAINING, WARM_START)  # fmt: skip
-
-    # The hooks through which Autoencoder's fit, transform and scores become a VAE's.
-    def _bottleneck(self) -> str:
-        return "gaussian"
-
-    def _table_refusal(self) -> str:
-        return (
-            f"{type(self).__name__} does not model categorical columns or gaps yet; "
-            "use Autoencoder, or encode the columns as numbers first."
-        )
-
-    def _resolve_loss(self) -> str:
-        if self.loss == "auto":
-            return "bce" if self.scaling_.mode == "unit" else "mse"
-        return self.loss
-
-    def _penalties(self) -> list[Any]:
-        return [PriorKL(self.beta, self.kl_warmup, self.free_bits), *super()._penalties()]
+    # A preset: Autoencoder's settings, with a Gaussian bottleneck by default.
+    _parameters = parameters(LATENT_DIM, NETWORK, CODE, CORRUPTION, SPARSITY, SPARSITY_TARGET,
+                             CONTRACTIVE, HANDLE_MISSING, TRAINING, WARM_START,
+                             bottleneck="gaussian")  # fmt: skip
 
     def sample(self, n_samples: int = 1, random_state: Any = None) -> np.ndarray:
         """Decode ``n_samples`` draws from the prior N(0, I) into data.
@@ -91,4 +68,4 @@ class VariationalAutoencoder(Autoencoder):
         Computed in the network's space (the data itself when in [0, 1], else
         standardised), with a fixed set of posterior draws, so it is deterministic.
         """
-        return self._per_sample(X, "elbo")
+        return super().score_samples(X)

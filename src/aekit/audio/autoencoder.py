@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import sys
-from collections import Counter
 from numbers import Integral, Real
 from typing import Any
 
@@ -15,14 +12,25 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..arrays.autoencoder import Autoencoder
 from ..estimator import Wrapper
-from ..params import LATENT_DIM, TRAINING, Declared, Param, inherited, parameters, positive_int
-from ..saving.model_file import pack_inner, register_estimator, save, unpack_inner
-from .clips import check_clips, fix_length, resample
-from .spectrogram import LogMel, spectral_convergence, voiced_mean
+from ..params import (
+    CODE,
+    LATENT_DIM,
+    TRAINING,
+    Declared,
+    Param,
+    inherited,
+    parameters,
+    positive_int,
+)
+from ..saving.model_file import register_estimator
+from .input import ClipInput
+from .spectrogram import spectral_convergence
 
 
 def _default_model() -> Autoencoder:
-    # A few thousand clips make few steps per epoch at the usual batch of 256.
+    # A few thousand clips make few steps per epoch at the usual batch of 256. The
+    # spectrograms come as (n, n_mels, frames) arrays: the conv network takes its
+    # image_shape from them.
     return Autoencoder(architecture="conv", batch_size=32)
 
 
@@ -36,7 +44,8 @@ class AudioAutoencoder(
     seconds (zero-padded or cut at both ends) and turned into a log-mel spectrogram
     (dB), standardised per mel band. Those pictures are learnt by an aekit
     autoencoder, a convolutional one by default; any setting of the family applies
-    (denoising, sparse, contractive, variational). Codes decode to spectrograms and
+    (denoising, sparse, contractive, variational: ``bottleneck="gaussian"``). Codes decode
+    to spectrograms and
     those to waveforms: mel to linear magnitude by non-negative least squares, phase
     by Griffin-Lim (librosa).
 
@@ -48,6 +57,9 @@ class AudioAutoencoder(
     ----------
     autoencoder_ : Autoencoder
         The fitted spectrogram autoencoder.
+    input_ : aekit.audio.input.ClipInput
+        The front end: clips to standardised log-mel spectrograms and back (the
+        attributes below are its parts).
     sample_rate_, n_fft_, hop_length_ : int
         The settings in use.
     n_samples_ : int
@@ -80,8 +92,9 @@ class AudioAutoencoder(
         Param("autoencoder", None, [None, HasMethods(["fit", "transform", "inverse_transform"])],
               "Autoencoder or VariationalAutoencoder",
               "The (unfitted) model for the spectrograms, cloned at fit; None means "
-              'Autoencoder(latent_dim, architecture="conv", batch_size=32). A conv model gets '
-              "the spectrogram's shape (1, n_mels, frames) as its image_shape. Its settings "
+              'Autoencoder(latent_dim, architecture="conv", batch_size=32). It is given the '
+              "spectrograms as (n, n_mels, frames) arrays: grey pictures to a conv model. Its "
+              "settings "
               "are nested parameters (autoencoder__max_time ...)."),
         Param("sample_rate", None, [None, Interval(Integral, 1, None, closed="left")], "int",
               "Rate (Hz) the model works at; clips at other rates are resampled (soxr). Also "
@@ -118,10 +131,11 @@ class AudioAutoencoder(
               {"type": float, "nargs": "+", "metavar": "F",
                "help": "also learn clips at these speeds"}, tuple[float, ...]),
         positive_int("n_iter", 32, "int", "Griffin-Lim iterations when decoding to waveforms."),
+        inherited(CODE, "autoencoder"),
         inherited(TRAINING, "autoencoder"),
     )  # fmt: skip
-    # latent_dim as well as the training parameters goes to the inner model.
-    _forwarded = ("latent_dim", *Wrapper._forwarded)
+    # latent_dim, the code's settings and the training parameters go to the inner model.
+    _forwarded = ("latent_dim", *(p.name for p in CODE), *Wrapper._forwarded)
     _must_agree = ("latent_dim",)
 
     # ------------------------------------------------------------------ fit
@@ -131,142 +145,74 @@ class AudioAutoencoder(
         self._validate_params()
         # A bad setting is reported before any audio is read.
         inner = self._inner(_default_model)
-        clips = check_clips(X, self.sample_rate)
-        rate = self.sample_rate or Counter(r for _, r, _ in clips).most_common(1)[0][0]
-        n_fft = self.n_fft or 2 ** round(math.log2(0.032 * rate))
-        hop = self.hop_length or max(1, n_fft // 4)
-        if hop > n_fft:
-            raise ValueError(f"hop_length={hop} is longer than the FFT window n_fft={n_fft}.")
-        if not all(isinstance(f, Real) and 0.25 <= f <= 4 for f in self.augment):
-            raise ValueError(f"augment must hold speed factors in [0.25, 4]; got {self.augment!r}.")
-        self.sample_rate_, self.n_fft_, self.hop_length_ = int(rate), int(n_fft), int(hop)
-        waves = self._resampled(clips)
-        if self.duration is None:
-            n = int(np.ceil(np.percentile([len(w) for w in waves], 95)))
-        else:
-            n = int(round(self.duration * rate))
-        self.n_samples_ = max(n, 1)
-        for factor in self.augment:  # as if said faster or slower, higher or lower
-            waves += [resample(w, rate, max(1, round(rate / factor))) for w in waves[: len(clips)]]
-        logmel = self._logmel_spec(self.n_mels)(self._batch(waves))
-        self.spectrogram_shape_ = tuple(logmel.shape[1:])
-        if inner.get_params().get("architecture") == "conv":
-            inner.set_params(image_shape=(1, *self.spectrogram_shape_))
-        self.band_mean_ = logmel.mean(axis=(0, 2)).astype(np.float32)
-        centred = self._centred(logmel)
-        self.band_scale_ = np.maximum(centred.std(axis=(0, 2)), 1e-3).astype(np.float32)
-        self.autoencoder_ = inner.fit(self._scaled(centred))
+        self.input_, spectrograms = ClipInput.fit(X, self)
+        # (n, n_mels, frames): grey pictures to the model inside, by the one image rule.
+        self.autoencoder_ = inner.fit(spectrograms)
         self.n_features_in_ = 1
         return self
 
-    def _logmel_spec(self, n_mels: int) -> LogMel:
-        return LogMel(self.sample_rate_, self.n_fft_, self.hop_length_, n_mels)
-
-    def _resampled(self, clips: list[tuple[np.ndarray, int, str]]) -> list[np.ndarray]:
-        moved = [name for _, r, name in clips if r != self.sample_rate_]
-        if moved and self.verbose:
-            print(
-                f"aekit: resampling {len(moved)} clip(s) to {self.sample_rate_} Hz "
-                f"(first: {moved[0]})",
-                file=sys.stderr,
-            )
-        waves = [resample(w, r, self.sample_rate_) for w, r, _ in clips]
-        if self.normalize:
-            waves = [w / peak if (peak := np.abs(w).max()) > 0 else w for w in waves]
-        return waves
-
-    def _batch(self, waves: list[np.ndarray]) -> np.ndarray:
-        return np.stack([fix_length(w, self.n_samples_) for w in waves])
-
-    def _standardise(self, logmel: np.ndarray) -> np.ndarray:
-        """Log-mel dB (n, n_mels, frames) -> the autoencoder's flat input rows."""
-        return self._scaled(self._centred(logmel))
-
-    def _centred(self, logmel: np.ndarray) -> np.ndarray:
-        # Decoding adds band_mean_ back in both modes: the average clip's colour.
-        if self.standardize == "clip":
-            return logmel - voiced_mean(logmel)
-        return logmel - self.band_mean_[:, None]
-
-    def _scaled(self, centred: np.ndarray) -> np.ndarray:
-        z = centred / self.band_scale_[:, None]
-        return z.reshape(len(z), -1).astype(np.float32)
+    # The front end's fitted parts, as attributes of the estimator.
+    sample_rate_ = property(lambda self: self.input_.sample_rate, doc="Hz of the model.")
+    n_fft_ = property(lambda self: self.input_.n_fft, doc="FFT window in samples.")
+    hop_length_ = property(lambda self: self.input_.hop_length, doc="Samples between frames.")
+    n_samples_ = property(lambda self: self.input_.n_samples, doc="Samples per clip.")
+    spectrogram_shape_ = property(lambda self: self.input_.spectrogram_shape,
+                                  doc="(n_mels, frames) of one clip.")  # fmt: skip
+    band_mean_ = property(lambda self: self.input_.band_mean, doc="Per-band mean (dB).")
+    band_scale_ = property(lambda self: self.input_.band_scale, doc="Per-band scale (dB).")
 
     # ------------------------------------------------------------------ inference
     def waveforms(self, X: Any) -> np.ndarray:
         """Clips ``X`` as the model hears them, shape (n, n_samples_): mono, resampled,
         peak-normalised (``normalize``) and centred in ``n_samples_``."""
         check_is_fitted(self)
-        return self._batch(self._resampled(check_clips(X, self.sample_rate_)))
+        return self.input_.waveforms(X, self.verbose)
 
     def spectrograms(self, X: Any) -> np.ndarray:
         """Standardised log-mel spectrograms of clips ``X``, shape (n, n_mels, frames):
         what the autoencoder sees."""
-        logmel = self._logmel_spec(self.spectrogram_shape_[0])(self.waveforms(X))
-        return self._standardise(logmel).reshape(len(logmel), *self.spectrogram_shape_)
-
-    def _features(self, X: Any) -> np.ndarray:
-        return self.spectrograms(X).reshape(-1, math.prod(self.spectrogram_shape_))
+        check_is_fitted(self)
+        return self.input_.standardised(self.input_.logmel()(self.waveforms(X)))
 
     def transform(self, X: Any) -> np.ndarray:
         """Codes of clips ``X``: array of shape (n_clips, latent_dim)."""
-        return self.autoencoder_.transform(self._features(X))
+        return self.autoencoder_.transform(self.spectrograms(X))
 
     def decode_spectrograms(self, Z: Any) -> np.ndarray:
         """Standardised log-mel spectrograms (n, n_mels, frames) decoded from codes ``Z``."""
         check_is_fitted(self)
         return self._pictures(self.autoencoder_.inverse_transform(Z))
 
-    def _pictures(self, flat: Any) -> np.ndarray:
-        return np.asarray(flat, dtype=np.float32).reshape(len(flat), *self.spectrogram_shape_)
+    def _pictures(self, out: Any) -> np.ndarray:
+        return np.asarray(out, dtype=np.float32).reshape(len(out), *self.spectrogram_shape_)
 
     def inverse_transform(self, Z: Any) -> list[np.ndarray]:
         """Waveforms decoded from codes ``Z``: a list of 1-D float32 arrays of
         ``n_samples_`` samples at ``sample_rate_`` Hz."""
-        return self._waves(self.decode_spectrograms(Z))
-
-    def _waves(self, z: np.ndarray) -> list[np.ndarray]:
-        if len(z) == 0:
-            return []
-        logmel = z * self.band_scale_[:, None] + self.band_mean_[:, None]
-        spec = self._logmel_spec(self.spectrogram_shape_[0])
-        waves = spec.invert(logmel, self.n_samples_, self.n_iter)
-        if self.normalize:  # the clips were learnt at a peak of 1: give them back at 1
-            waves /= np.maximum(np.abs(waves).max(axis=1, keepdims=True), 1e-9)
-        return list(waves)
-
-    def reconstruct(self, X: Any) -> list[np.ndarray]:
-        """``inverse_transform(transform(X))``: each clip through the code and back."""
-        return self.inverse_transform(self.transform(X))
+        return self.input_.restore(self.decode_spectrograms(Z), self.n_iter)
 
     def score_samples(self, X: Any) -> np.ndarray:
         """Negative reconstruction error of each clip's standardised log-mel
         spectrogram (mean squared error per bin for the default model); higher is better."""
-        return self.autoencoder_.score_samples(self._features(X))
-
-    def score(self, X: Any, y: Any = None) -> float:
-        """Mean of :meth:`score_samples` (higher is better)."""
-        return float(np.mean(self.score_samples(X)))
+        return self.autoencoder_.score_samples(self.spectrograms(X))
 
     def spectral_convergence(self, X: Any) -> np.ndarray:
         """Per clip, how far the decoded waveform's STFT magnitude is from the input's
         (centred to ``n_samples_``): ``||S - S_hat|| / ||S||``, lower is better."""
         waves = self.waveforms(X)
         rebuilt = np.stack(self.reconstruct(list(waves)))
-        return spectral_convergence(waves, rebuilt, self._logmel_spec(self.spectrogram_shape_[0]))
+        return spectral_convergence(waves, rebuilt, self.input_.logmel())
 
     def sample(self, n_samples: int = 1, random_state: Any = None) -> list[np.ndarray]:
         """Waveforms decoded from draws of the prior: needs a VariationalAutoencoder
         (a plain autoencoder raises ValueError)."""
         check_is_fitted(self)
-        return self._waves(self._pictures(self.autoencoder_.sample(n_samples, random_state)))
+        drawn = self._pictures(self.autoencoder_.sample(n_samples, random_state))
+        return self.input_.restore(drawn, self.n_iter)
 
     @property
     def _n_features_out(self) -> int:
         return self.autoencoder_.latent_dim
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return hasattr(self, "autoencoder_")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -275,34 +221,9 @@ class AudioAutoencoder(
         return tags
 
     # ------------------------------------------------------------------ files
-    def save(self, path: str) -> None:
-        """Write the fitted model to one safetensors file (no pickle); see :func:`aekit.load`."""
-        save(self, path)
+    def _own_file_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        return self.input_.to_state()
 
-    def _file_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        import torch
-
-        check_is_fitted(self)
-        inner, tensors = pack_inner(self.autoencoder_, "autoencoder.")
-        state = {
-            "sample_rate": self.sample_rate_,
-            "n_fft": self.n_fft_,
-            "hop_length": self.hop_length_,
-            "n_samples": self.n_samples_,
-            "spectrogram_shape": list(self.spectrogram_shape_),
-            "autoencoder": inner,
-        }
-        tensors["band_mean"] = torch.from_numpy(self.band_mean_)
-        tensors["band_scale"] = torch.from_numpy(self.band_scale_)
-        return state, tensors
-
-    def _load_file_state(self, state: dict[str, Any], tensors: dict[str, Any]) -> None:
-        self.autoencoder_ = unpack_inner(state["autoencoder"], tensors, "autoencoder.")
-        self.sample_rate_ = int(state["sample_rate"])
-        self.n_fft_ = int(state["n_fft"])
-        self.hop_length_ = int(state["hop_length"])
-        self.n_samples_ = int(state["n_samples"])
-        self.spectrogram_shape_ = tuple(int(v) for v in state["spectrogram_shape"])
-        self.band_mean_ = tensors["band_mean"].numpy()
-        self.band_scale_ = tensors["band_scale"].numpy()
+    def _load_own_file_state(self, state: dict[str, Any], tensors: dict[str, Any]) -> None:
+        self.input_ = ClipInput.from_state(state, tensors, self.normalize, self.standardize)
         self.n_features_in_ = 1

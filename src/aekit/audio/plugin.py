@@ -4,6 +4,7 @@ log-mel metrics, spectrograms and players in the report."""
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -43,19 +44,23 @@ class Audio(Modality):
         return {p.name for p in AudioAutoencoder._parameters} - inner
 
     def accepts(self, model: str) -> set[str]:
-        inner = set().union(*(modality_for_model(m).accepts(m) for m in ("vae", "conv")))
+        inner = modality_for_model("conv").accepts("conv")
         return (self._own() | inner | {"variational", *self.read_flags}) - set(_FIXED)
 
     def estimator(self, model: str, params: dict[str, Any]) -> AudioAutoencoder:
-        """An AudioAutoencoder around the conv model (a VAE with ``variational``) that the
-        other flags describe."""
+        """An AudioAutoencoder around the conv model (a VAE with ``--bottleneck
+        gaussian``) that the other flags describe."""
         own = {k: params.pop(k) for k in list(params) if k in self._own()}
         if "augment" in own:
             own["augment"] = tuple(own["augment"])
-        architecture = params.pop("architecture", None) or "conv"
-        kind = "vae" if params.pop("variational", False) else architecture
-        if kind == "vae":
-            params["architecture"] = architecture
+        kind = params.pop("architecture", None) or "conv"
+        if params.pop("variational", False):  # the old spelling
+            warnings.warn(
+                "--variational is deprecated and will be removed: use --bottleneck gaussian.",
+                FutureWarning,
+                stacklevel=2,
+            )
+            params["bottleneck"] = "gaussian"
         inner = modality_for_model(kind).estimator(kind, params)
         return AudioAutoencoder(autoencoder=inner, **own, verbose=inner.verbose)
 

@@ -14,20 +14,13 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..arrays.autoencoder import (
-    CONTRACTIVE,
-    CORRUPTION,
-    NETWORK,
-    SPARSITY,
-    SPARSITY_TARGET,
-    Autoencoder,
-)
-from ..arrays.input import ArrayInput
-from ..arrays.variational import FREE_BITS
+from ..arrays.autoencoder import Autoencoder
+from ..arrays.family import CONTRACTIVE, CORRUPTION, NETWORK, SPARSITY, SPARSITY_TARGET
+from ..arrays.input import RowInput, check_rows
 from ..codec.stream import read, write
 from ..networks import build_network, config_fields
-from ..objective.penalties import PriorKL, Rate
-from ..params import BETA, KL_WARMUP, LATENT_DIM, TRAINING, WARM_START, Param, parameters
+from ..objective.penalties import Rate
+from ..params import CODE, LATENT_DIM, TRAINING, WARM_START, Param, parameters
 from ..saving.model_file import register_estimator
 from .reading import CHANNELS, RESIZE, ImageSpec, Source, batch, sources, stack
 
@@ -86,13 +79,6 @@ LATENT_SHAPE = Param(
     "one of the grids that halving image_size reaches; latent_dim must then be "
     "channels * h * w. None: a dense code of latent_dim values.",
     {"type": int, "nargs": 3, "metavar": ("C", "H", "W")}, tuple[int, int, int] | None)  # fmt: skip
-BOTTLENECK = Param(
-    "bottleneck", "deterministic", [StrOptions({"deterministic", "gaussian", "quantized"})],
-    '{"deterministic", "gaussian", "quantized"}',
-    '"gaussian" makes a variational autoencoder (the KL term weighted by beta), which can '
-    'sample new images; "quantized" a codec: integer codes with a learned density, '
-    "written as real bits by compress (the rate weighted by rate_weight).",
-    {"choices": ["deterministic", "gaussian", "quantized"]}, str)  # fmt: skip
 RATE_WEIGHT = Param(
     "rate_weight", 0.01, [Interval(Real, 0, None, closed="left")], "float >= 0",
     'With bottleneck="quantized": the weight of the rate, in bits per pixel, against the '
@@ -158,10 +144,11 @@ class ImageAutoencoder(Autoencoder):
     dtype('uint8')
     """
 
-    _parameters = parameters(LATENT_DIM, IMAGE, _NETWORK, LATENT_SHAPE, BOTTLENECK,
-                             RATE_WEIGHT, HYPERPRIOR, BETA, KL_WARMUP, FREE_BITS, CORRUPTION,
-                             SPARSITY, SPARSITY_TARGET, CONTRACTIVE, TRAINING, WARM_START,
+    _parameters = parameters(LATENT_DIM, IMAGE, _NETWORK, LATENT_SHAPE, CODE, RATE_WEIGHT,
+                             HYPERPRIOR, CORRUPTION, SPARSITY, SPARSITY_TARGET, CONTRACTIVE,
+                             TRAINING, WARM_START,
                              latent_dim=128, architecture="conv", batch_size=64)  # fmt: skip
+    _bottlenecks = ("deterministic", "gaussian", "quantized")  # a codec too
     _no_prior = (
         "this ImageAutoencoder cannot sample: its code space has no prior to draw from. "
         'Train it with bottleneck="gaussian" (CLI: --bottleneck gaussian) to generate images.'
@@ -173,11 +160,6 @@ class ImageAutoencoder(Autoencoder):
 
     def _check_settings(self) -> None:
         super()._check_settings()
-        if self.bottleneck == "quantized" and self.sparsity_target is not None:
-            raise ValueError(
-                "sparsity_target makes the code sigmoid units, which a quantized bottleneck "
-                "cannot round to integers: use sparsity without sparsity_target."
-            )
         if self.hyperprior and (self.bottleneck != "quantized" or self.latent_shape is None):
             raise ValueError(
                 f"hyperprior={self.hyperprior} needs a codec with a spatial code: "
@@ -233,10 +215,12 @@ class ImageAutoencoder(Autoencoder):
             print(f"{resized} of {len(items)} images are not {h}x{w}: brought to it by "
                   f"resize={self.resize!r}", file=sys.stderr)  # fmt: skip
         pixels = stack(items, self.image_spec_)
-        self.input_, rows = ArrayInput.fit(
-            self, pixels, images="image_shape" in config_fields(self.architecture),
-            table_allowed="images are never tables", unit_only=self.loss == "bce",
+        X, sample_shape = check_rows(self, pixels, reset=True, keep=pixels.dtype == np.uint8)
+        self.input_, rows = RowInput.fit(
+            X, sample_shape, images="image_shape" in config_fields(self.architecture),
+            layout=self.image_spec_.layout,  # the spec knows: no second guess
         )  # fmt: skip
+        self._check_unit_data(X)
         self.loss_ = self._resolve_loss()
         return rows
 
@@ -265,17 +249,12 @@ class ImageAutoencoder(Autoencoder):
         return self.latent_dim, 1
 
     # ------------------------------------------------------------------ the axes
-    def _bottleneck(self) -> str:
-        if self.bottleneck in ("gaussian", "quantized"):
-            return self.bottleneck
-        return super()._bottleneck()
-
     def _penalties(self) -> list[Any]:
         own = super()._penalties()
         if self.bottleneck == "quantized":
             h, w = self.image_spec_.size
             own.append(Rate(self.rate_weight, h * w))
-        return [PriorKL(self.beta, self.kl_warmup, self.free_bits), *own] if self.has_prior else own
+        return own
 
     def _resolve_loss(self) -> str:
         if self.loss == "auto":

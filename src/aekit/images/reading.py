@@ -184,6 +184,13 @@ class ImageSpec:
     resize: str  # "crop", "pad" or "stretch"
     background: tuple[int, int, int]  # RGB, 0-255, for transparent and padded pixels
 
+    @property
+    def layout(self) -> tuple[tuple[int, int, int], bool]:
+        """``((C, H, W), True)``: what the network reads, from samples that come
+        channels-last ``(H, W, C)`` as :func:`stack` gives them (no guess needed)."""
+        h, w = self.size
+        return (CHANNELS[self.channels], h, w), True
+
     @classmethod
     def fit(
         cls,

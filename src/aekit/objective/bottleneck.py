@@ -3,7 +3,8 @@
 ``Deterministic``: z = h (the standard autoencoder). ``SigmoidCode``: z = sigmoid(h),
 units in (0, 1) for the KL sparsity target. ``Gaussian``: h holds a posterior mean
 and log-variance per unit; training draws z by the reparameterisation trick and the
-code ``transform`` returns is the mean (the variational autoencoder). ``Quantized``:
+code ``transform`` returns is the mean (the variational autoencoder; its KL term to the
+prior comes with it). ``Quantized``:
 z = round(h), integers an entropy coder can write; training adds uniform noise in
 (-1/2, 1/2) instead, which keeps gradients and costs what rounding costs on average
 (Ballé et al. 2017), and the rate penalty prices z under a learned density.
@@ -42,8 +43,15 @@ class SigmoidCode(Deterministic):
 
 
 class Gaussian(Deterministic):
+    """The variational bottleneck. It carries its prior's settings (the KL term's weight
+    ``beta``, its ``kl_warmup`` and ``free_bits``): an :class:`~aekit.objective.Objective`
+    with this bottleneck adds that term itself, for every modality alike."""
+
     name = "gaussian"
     code_params = 2  # mean and log-variance
+
+    def __init__(self, beta: float = 1.0, kl_warmup: float = 0.0, free_bits: float = 0.0):
+        self.beta, self.kl_warmup, self.free_bits = beta, kl_warmup, free_bits
 
     @staticmethod
     def posterior(h: torch.Tensor, latent_dim: int) -> tuple[torch.Tensor, torch.Tensor]:

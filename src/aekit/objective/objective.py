@@ -20,7 +20,7 @@ from torch import nn
 
 from .bottleneck import Deterministic, Gaussian
 from .corruption import Corruption
-from .penalties import Contractive, Pass, gaussian_kl, jacobian_sq_norm
+from .penalties import Contractive, Pass, PriorKL, gaussian_kl, jacobian_sq_norm
 
 _ELBO_DRAWS = 4  # posterior draws per sample when scoring a VAE
 
@@ -31,8 +31,15 @@ class Objective:
     reconstruction: Any  # MSE, BCE, a table or token loss: see aekit.objective.reconstruction
     bottleneck: Deterministic = field(default_factory=Deterministic)
     corruption: Corruption | None = None  # training only
-    penalties: tuple[Any, ...] = ()  # applied in order; PriorKL with a Gaussian bottleneck
+    penalties: tuple[Any, ...] = ()  # applied in order, after the prior's KL term (below)
     generator: torch.Generator | None = None  # for noise and posterior draws
+
+    def __post_init__(self) -> None:
+        # A Gaussian bottleneck is a VAE: its KL term to the prior comes first, with the
+        # bottleneck's weight, warm-up and free bits, whatever the modality.
+        if isinstance(self.bottleneck, Gaussian):
+            b = self.bottleneck
+            self.penalties = (PriorKL(b.beta, b.kl_warmup, b.free_bits), *self.penalties)
 
     # ------------------------------------------------------------ pieces
     def output(self, logits: torch.Tensor) -> torch.Tensor:

@@ -55,7 +55,7 @@ def register_estimator(cls: type) -> type:
 def build_estimator(name: str, params: dict[str, Any]) -> Any:
     """An unfitted estimator of a registered class from JSON parameters (never code)."""
     cls = ESTIMATORS[name]
-    return cls(**{k: _from_json(v) for k, v in params.items()})
+    return cls(**cls._params_from_file({k: _from_json(v) for k, v in params.items()}))
 
 
 def pack_inner(model: Any, prefix: str) -> tuple[dict[str, Any], dict[str, Any]]:

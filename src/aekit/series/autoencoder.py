@@ -12,14 +12,21 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..arrays.autoencoder import CONTRACTIVE, CORRUPTION, NETWORK, SPARSITY, Autoencoder
-from ..arrays.input import ArrayInput
-from ..arrays.scaling import Scaling
-from ..arrays.variational import FREE_BITS
-from ..objective.penalties import PriorKL
+from ..arrays.family import (
+    CONTRACTIVE,
+    CORRUPTION,
+    NETWORK,
+    SPARSITY,
+    SPARSITY_TARGET,
+    FamilyEstimator,
+)
+from ..arrays.input import column_reduce
+from ..estimator import VariationalAlias
+from ..objective import Objective
+from ..objective.reconstruction import MSE
 from ..params import (
-    BETA,
-    KL_WARMUP,
+    CODE,
+    HANDLE_MISSING,
     LATENT_DIM,
     TRAINING,
     VARIATIONAL,
@@ -28,17 +35,18 @@ from ..params import (
     parameters,
 )
 from ..saving.model_file import register_estimator
-from .nearest import nearest
+from . import scoring
 from .reading import Series, SeriesSpec, from_rows, rows
+from .scoring import SCORINGS
 from .windows import stitch
 
-SCORINGS = ("combined", "error", "code_distance")
 SERIES = (
     Param("window", None, [None, Interval(Integral, 1, None, closed="left")], "int or None",
           "Steps per window. None: every row of X is one series (n_series, length[, "
           "n_channels]); an int: X is one long series (n_steps[, n_channels]), an array or "
           "a DataFrame, cut into windows of this many steps.",
-          None, int | None),  # its flag is the detector's --window, which --model series reads
+          {"type": int, "metavar": "N", "help": "series: steps per window (one long series)"},
+          int | None),
     Param("stride", None, [None, Interval(Integral, 1, None, closed="left")], "int or None",
           "Steps between the windows fit and transform take; None: window // 4 (fit "
           "moves each start on by a random 0 to stride - 1 steps, so a periodic series "
@@ -65,21 +73,13 @@ SERIES = (
           "New data must hold them too (other columns are then left out).",
           {"nargs": "+", "metavar": "NAME", "help": "the CSV columns that are the channels"},
           list | tuple | None),
-    Param("handle_missing", "error", [StrOptions({"error", "interpolate"})],
-          '{"error", "interpolate"}',
-          "Missing values (NaN): an error naming the first, or filled by linear "
-          "interpolation along time (by position; the ends by the nearest value). A "
-          "channel with no value at all is an error either way.",
-          # One --handle-missing flag for both meanings; each estimator checks its own.
-          {"choices": ["error", "impute", "interpolate"],
-           "help": "missing values: error, impute (tables), interpolate (series)"}, str),
 )  # fmt: skip
 _MAX_CODES = 50_000  # fit codes kept for the code-distance term of the scores
 _NETWORK = tuple(p for p in NETWORK if p.name not in ("image_shape", "channels_first"))
 
 
 @register_estimator
-class SeriesAutoencoder(Autoencoder):
+class SeriesAutoencoder(VariationalAlias, FamilyEstimator):
     """Autoencoder for time series: equal-length series, or windows of one long series.
 
     Channels are standardised with the fit data; windows (``window`` steps, every
@@ -89,7 +89,8 @@ class SeriesAutoencoder(Autoencoder):
     back, ``reconstruct`` the whole series (overlapping windows averaged),
     ``score_samples`` a score per window and :meth:`step_scores` one per time step.
     Every setting of the family applies (``noise``, ``sparsity``, ``contractive``), and
-    ``variational=True`` makes a VAE whose ``sample`` draws new windows.
+    ``bottleneck="gaussian"`` makes a VAE whose ``sample`` draws new windows. How windows
+    and steps are scored: :mod:`aekit.series.scoring`.
 
     Parameters
     ----------
@@ -112,7 +113,7 @@ class SeriesAutoencoder(Autoencoder):
     n_features_in_ : int
         ``X.shape[1]``: channels of a long series, steps of series without a window.
     history_, network_, training_time_
-        As in :class:`Autoencoder`.
+        As in :class:`aekit.Autoencoder`.
 
     Examples
     --------
@@ -124,8 +125,9 @@ class SeriesAutoencoder(Autoencoder):
     (2000,)
     """
 
-    _parameters = parameters(LATENT_DIM, SERIES, _NETWORK, VARIATIONAL, BETA, KL_WARMUP,
-                             FREE_BITS, CORRUPTION, SPARSITY, CONTRACTIVE, TRAINING, WARM_START,
+    _parameters = parameters(LATENT_DIM, SERIES, HANDLE_MISSING, _NETWORK, CODE, VARIATIONAL,
+                             CORRUPTION,
+                             SPARSITY, SPARSITY_TARGET, CONTRACTIVE, TRAINING, WARM_START,
                              latent_dim=16, architecture="tcn", batch_size=64)  # fmt: skip
 
     def fit(self, X: Any, y: Any = None) -> SeriesAutoencoder:
@@ -145,11 +147,8 @@ class SeriesAutoencoder(Autoencoder):
         # something is wrong (InternalBleeding16, variational=True: the top step 7457,
         # at an edge of the series, without; 4199, in the labelled stretch, with).
         squared = (self._rebuilt(kept) - kept) ** 2  # (n, length, C)
-        spread = squared.mean(axis=0)
-        self.error_spread_ = np.maximum(spread, 1e-2 * spread.mean() + 1e-12)
-        fit = self._fit_terms(x, squared)
-        self.score_scales_ = {name: max(float(np.percentile(v, 99)), 1e-12)
-                              for name, v in fit.items()}  # fmt: skip
+        self.error_spread_ = scoring.error_spread(squared)
+        self.score_scales_ = scoring.scales(self._fit_terms(x, squared))
         return self
 
     def _encode(self, x: np.ndarray) -> np.ndarray:
@@ -165,8 +164,6 @@ class SeriesAutoencoder(Autoencoder):
         # scikit-learn's meaning, X.shape[1]: a stream's channels, a collection's length.
         spec = self.series_spec_
         self.n_features_in_ = spec.channels if spec.window is not None else spec.length
-        self.input_ = ArrayInput(Scaling("standard", np.zeros(1), np.ones(1)))
-        self.loss_ = "mse"
         # Fit windows start at random within each stride: at fixed multiples of it, a
         # periodic series shows the network few phases (ECG, stride 32: squared error
         # 0.0016 on those windows, 0.85 averaged over all).
@@ -186,16 +183,39 @@ class SeriesAutoencoder(Autoencoder):
         return torch.from_numpy(rows(windows))
 
     # ------------------------------------------------------------------ the axes
-    def _bottleneck(self) -> str:
-        return "gaussian" if self.variational else super()._bottleneck()
+    def _check_settings(self) -> None:
+        super()._check_settings()
+        if self.handle_missing == "impute":
+            raise ValueError(
+                "handle_missing='impute' fills a table's gaps with column means; a series' "
+                "are filled along time: use 'interpolate'."
+            )
+        if self.loss not in ("auto", "mse"):
+            raise ValueError(
+                f"loss={self.loss!r}: a series model works on standardised channels and "
+                "learns them by squared error; use loss='auto' or 'mse'."
+            )
 
-    def _penalties(self) -> list[Any]:
-        own = super()._penalties()
-        return [PriorKL(self.beta, self.kl_warmup, self.free_bits), *own] if self.has_prior else own
+    def _fit_objective(self, train_x: Any) -> dict[str, Any]:
+        if self.noise_type != "salt_pepper" or self.noise == 0:
+            return {}
+        # Salt and pepper are the standardised data's extremes.
+        return {"noise_range": (column_reduce(train_x, "amin"), column_reduce(train_x, "amax"))}
+
+    def _objective(self, generator: Any = None, noise_range: Any = (0.0, 1.0)) -> Objective:
+        """The loss and the code; ``generator`` and ``noise_range`` for training."""
+        return Objective(
+            latent_dim=self.latent_dim,
+            reconstruction=MSE(unit=False),
+            bottleneck=self._code_bottleneck(),
+            corruption=self._corruption(noise_range, clip=False),
+            penalties=tuple(self._penalties()),
+            generator=generator,
+        )
 
     _no_prior = (
-        "this model cannot sample: fit it with variational=True (CLI: --variational) to "
-        "draw windows."
+        'this model cannot sample: fit it with bottleneck="gaussian" (CLI: --bottleneck '
+        "gaussian) to draw windows."
     )
 
     def _stride(self) -> int | None:
@@ -203,10 +223,11 @@ class SeriesAutoencoder(Autoencoder):
 
     def _network_config(self) -> dict[str, Any]:
         spec = self.series_spec_
-        config = super()._network_config()
-        config.update(n_features=spec.channels * spec.length, channels=spec.channels)
-        config.pop("image_shape")
-        return config
+        return {
+            **super()._network_config(),
+            "n_features": spec.channels * spec.length,
+            "channels": spec.channels,
+        }
 
     # ------------------------------------------------------------------ inference
     def _windows(self, X: Any, stride: int | None) -> tuple[Series, np.ndarray, Any]:
@@ -256,9 +277,6 @@ class SeriesAutoencoder(Autoencoder):
             return out
         return pd.DataFrame(out, index=series.index, columns=series.columns)
 
-    def _pixel_grid(self) -> None:
-        return None  # windows of a series are never pictures
-
     def reconstruction_error(self, X: Any, *, window: int = 1) -> np.ndarray:
         """Mean squared error of each series (or window), on standardised channels."""
         if window != 1:
@@ -270,23 +288,21 @@ class SeriesAutoencoder(Autoencoder):
         self, x: np.ndarray, codes: bool = True, squared: np.ndarray | None = None
     ) -> dict[str, np.ndarray]:
         """The scoring's terms for standardised windows ``x`` (n, length, C), each
-        (n, length): squared error per step, and the code's distance to the nearest fit
-        code repeated over the window's steps (unless ``codes`` is False); ``squared``:
-        the windows' squared errors, when already computed."""
+        (n, length) (see :mod:`aekit.series.scoring`); the code distance unless ``codes``
+        is False; ``squared``: the windows' squared errors, when already computed."""
         terms = {}
         if self.scoring != "code_distance":
             if squared is None:
                 squared = (self._rebuilt(x) - x) ** 2
-            terms["error"] = (squared / self.error_spread_).mean(axis=2)
+            terms["error"] = scoring.error_term(squared, self.error_spread_)
         if self.scoring != "error" and codes:
-            distance = nearest(self._encode(rows(x)), self.codes_)
-            terms["code_distance"] = np.repeat(distance[:, None], x.shape[1], axis=1)
+            terms["code_distance"] = scoring.distance_term(
+                self._encode(rows(x)), self.codes_, x.shape[1]
+            )
         return terms
 
     def _combine(self, terms: dict[str, np.ndarray]) -> np.ndarray:
-        if self.scoring != "combined":
-            return terms[self.scoring]
-        return sum(v / self.score_scales_[name] for name, v in terms.items())
+        return scoring.combine(terms, self.scoring, self.score_scales_)
 
     def _scored(self, X: Any, stride: int | None) -> tuple[Series, np.ndarray, Any]:
         series, x, at = self._windows(X, stride)
@@ -313,18 +329,18 @@ class SeriesAutoencoder(Autoencoder):
         terms = self._terms(x[self.code_starts_], codes=False, squared=squared)
         if self.scoring != "error":
             zone = 1 if self.window is None else self.window
-            distance = nearest(self.codes_, self.codes_, self.code_starts_, zone)
+            length = self.series_spec_.length
+            distance = scoring.distance_term(
+                self.codes_, self.codes_, length, self.code_starts_, zone
+            )
             if not np.all(np.isfinite(distance)):
                 raise ValueError(
                     f"of the {len(self.codes_)} fit windows kept, some have no other that "
                     f"does not overlap them, which scoring={self.scoring!r} measures them "
                     "against: fit on more, or use scoring='error'."
                 )
-            terms["code_distance"] = np.repeat(distance[:, None], self.series_spec_.length, 1)
+            terms["code_distance"] = distance
         return terms
-
-    def _outlier_scores(self, X: Any, window: int) -> np.ndarray:
-        return self.score_samples(X)  # the series' own scoring; no pixels to average over
 
     def _fit_outlier_scores(self, X: Any, window: int) -> tuple[np.ndarray, np.ndarray]:
         """What a detector sets its thresholds from, for the fit data ``X``: window
@@ -340,18 +356,17 @@ class SeriesAutoencoder(Autoencoder):
 
     # ------------------------------------------------------------------ files
     def _own_file_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        state, tensors = super()._own_file_state()
-        tensors = {**tensors, "codes": torch.from_numpy(np.ascontiguousarray(self.codes_)),
+        tensors = {"codes": torch.from_numpy(np.ascontiguousarray(self.codes_)),
                    "code_starts": torch.from_numpy(np.asarray(self.code_starts_)),
                    "error_spread": torch.from_numpy(self.error_spread_)}  # fmt: skip
         return {
-            **state,
+            "n_features_in": int(self.n_features_in_),
             "series_spec": self.series_spec_.to_dict(),
             "score_scales": self.score_scales_,
         }, tensors
 
     def _load_own_file_state(self, state: dict[str, Any], tensors: dict[str, Any]) -> None:
-        super()._load_own_file_state(state, tensors)
+        self.n_features_in_ = state["n_features_in"]
         self.series_spec_ = SeriesSpec(**state["series_spec"])
         self.codes_ = tensors["codes"].numpy()
         self.code_starts_ = tensors["code_starts"].numpy()

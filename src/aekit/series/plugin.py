@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..anomaly import AnomalyDetector
-from ..modality import Modality, UsageError, about, auto_or, autoencoder_of, register_modality
+from ..modality import Modality, about, auto_or, autoencoder_of, register_modality
 from ..saving.outputs import ARRAY_FORMATS, check_output, write_array
 from . import displays  # noqa: F401  (registers its Display in aekit.plotting)
 from .autoencoder import SeriesAutoencoder
@@ -36,14 +36,6 @@ class SeriesData(Modality):
 
     def estimator(self, model: str, params: dict[str, Any]) -> Any:
         """A SeriesAutoencoder; inside an AnomalyDetector with ``--contamination``."""
-        # --window is the detector's flag too (text: "auto" or a number); here a length.
-        if "window" in params:
-            try:
-                params["window"] = int(params["window"])
-            except ValueError:
-                raise UsageError(
-                    f"--window must be the number of steps per window; got {params['window']!r}."
-                ) from None
         if "columns" in params:
             params["columns"] = list(params["columns"])
         contamination = params.pop("contamination", None)
@@ -66,7 +58,7 @@ class SeriesData(Modality):
 
     def sample(self, model: Any, draw: Any, output: str, force: bool) -> str:
         out = check_output(output, force, ARRAY_FORMATS)
-        windows = draw()  # a VAE's (variational=True); others refuse, saying so
+        windows = draw()  # a VAE's (bottleneck="gaussian"); others refuse, saying so
         write_array(out, windows)
         return f"wrote {len(windows)} sampled windows of {windows.shape[1]} steps to {out}"
 

@@ -13,14 +13,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..data import as_list
 from ..errors import warn_user
-from ..estimator import NeuralEstimator
+from ..estimator import NeuralEstimator, VariationalAlias
 from ..networks import build_network
 from ..objective import Objective
 from ..objective.bottleneck import BOTTLENECKS
-from ..objective.penalties import PriorKL
 from ..params import (
-    BETA,
-    KL_WARMUP,
+    CODE,
     LATENT_DIM,
     TRAINING,
     VARIATIONAL,
@@ -58,9 +56,8 @@ TEXT = (
           "Vectors made from the code that the decoder attends to at every step (0: "
           "none), so each position of a long text can read its own part of the code.",
           {"type": int, "help": "code slots the decoder attends to"}, int),
+    *CODE,
     VARIATIONAL,
-    BETA,
-    KL_WARMUP,
     Param("word_dropout", 0.0, [Interval(Real, 0, 1, closed="left")], "float in [0, 1)",
           "Share of the decoder's input tokens replaced by [UNK] while training.",
           {"type": float, "help": "share of decoder inputs hidden"}, float),
@@ -103,7 +100,7 @@ class _Texts:
 
 
 @register_estimator
-class TextAutoencoder(NeuralEstimator):
+class TextAutoencoder(VariationalAlias, NeuralEstimator):
     """Autoencoder for short texts: a GRU sequence-to-sequence model through a code.
 
     ``fit`` learns a tokenizer on the texts (Hugging Face ``tokenizers``), then an
@@ -147,7 +144,7 @@ class TextAutoencoder(NeuralEstimator):
     _loop_settings = {"clip_grad": 1.0}  # recurrent networks need it
     _no_prior = (
         "this TextAutoencoder cannot sample: its code space has no prior to draw from. Fit "
-        "it with variational=True (CLI: --variational) to generate texts."
+        'it with bottleneck="gaussian" (CLI: --bottleneck gaussian) to generate texts.'
     )
 
     # ------------------------------------------------------------------ fit steps
@@ -184,15 +181,11 @@ class TextAutoencoder(NeuralEstimator):
     def _batch_plan(self, train_x: torch.Tensor) -> Any:
         return length_buckets((train_x != 0).sum(dim=1))
 
-    def _bottleneck(self) -> str:
-        return "gaussian" if self.variational else "deterministic"
-
     def _objective(self, generator: torch.Generator | None = None) -> Objective:
         return Objective(
             latent_dim=self.latent_dim,
             reconstruction=TokenCrossEntropy(self.word_dropout),
-            bottleneck=BOTTLENECKS[self._bottleneck()](),
-            penalties=(PriorKL(self.beta, self.kl_warmup),) if self.variational else (),
+            bottleneck=self._code_bottleneck(),
             generator=generator,
         )
 
@@ -235,7 +228,8 @@ class TextAutoencoder(NeuralEstimator):
         return decode(self.tokenizer_, self._map(generate, torch.from_numpy(codes)).tolist())
 
     def sample(self, n_samples: int = 1, random_state: Any = None) -> list[str]:
-        """Texts decoded from ``n_samples`` draws of the prior N(0, I) (``variational=True``)."""
+        """Texts decoded from ``n_samples`` draws of the prior N(0, I) (a variational model:
+        ``bottleneck="gaussian"``)."""
         return super().sample(n_samples, random_state)
 
     def score_samples(self, X: Any) -> np.ndarray:

@@ -47,7 +47,7 @@ def report_parts(model: Any, texts: list[str], labels: Any) -> Parts:
     parts.sections.append(
         ("Reconstructions", table(["input", "reconstruction (differing words marked)"], rows))
     )
-    if model.variational:
+    if model.has_prior:
         samples = model.sample(8, random_state=0)
         items = "".join(f"<li>{escape(s) or '<i>(empty)</i>'}</li>" for s in samples)
         parts.sections.append(("Texts sampled from the prior", f"<ul>{items}</ul>"))
