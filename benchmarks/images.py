@@ -33,9 +33,10 @@ import torch
 from sklearn.decomposition import PCA
 
 from aekit import Autoencoder, ImageAutoencoder
-from aekit.images.displays import grid, png_bytes
+from aekit.images.displays import png_bytes
+from aekit.images.input import ImageSpec, sources, stack
 from aekit.images.quality import psnr, ssim
-from aekit.images.reading import ImageSpec, sources, stack
+from aekit.plotting.grids import sheet
 
 EMOJI = Path(__file__).resolve().parents[2] / "shared" / "data" / "emoji-google-64"
 
@@ -124,8 +125,8 @@ def emoji(args: argparse.Namespace) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     first = next(iter(pictures.values()), None)
     if first is not None:
-        sheet = np.concatenate([grid(test[:16], 16), grid(first[:16], 16)])
-        (out / "emoji_heldout.png").write_bytes(png_bytes(sheet))
+        both = np.concatenate([sheet(test[:16], 16), sheet(first[:16], 16)])
+        (out / "emoji_heldout.png").write_bytes(png_bytes(both))
         print(f"grid of 16 held-out originals over reconstructions ({next(iter(pictures))}): "
               f"{out / 'emoji_heldout.png'}")  # fmt: skip
     return rows

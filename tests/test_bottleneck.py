@@ -2,12 +2,10 @@
 added by the objective itself, the old spellings still working (with a warning), and
 model files written before the change still loading."""
 
-import json
 import warnings
 
 import numpy as np
 import pytest
-import torch
 
 import aekit
 from aekit.objective.penalties import PriorKL
@@ -131,56 +129,3 @@ def test_the_audio_flag_variational_still_works(tmp_path):
     with pytest.warns(FutureWarning, match="--bottleneck gaussian"):
         assert main([*argv, "--variational"]) == 0
     assert aekit.load(out).autoencoder_.has_prior
-
-
-# ---------------------------------------------------------------- files written before
-def _rewrite_header(path, edit):
-    """The model file at ``path`` with its aekit header changed by ``edit`` (as a file
-    written by an earlier aekit would hold it)."""
-    from safetensors import safe_open
-    from safetensors.torch import save_file
-
-    with safe_open(str(path), "pt") as f:
-        header = json.loads(f.metadata()["aekit"])
-        tensors = {k: f.get_tensor(k) for k in f.keys()}
-    edit(header)
-    save_file(tensors, str(path), metadata={"aekit": json.dumps(header)})
-
-
-def _as_before(params):
-    """Parameters as main wrote them before bottleneck="gaussian" was every estimator's."""
-    for name in ("bottleneck", "free_bits", "sparsity_target"):
-        params.pop(name, None)
-    params["variational"] = True
-
-
-@pytest.mark.parametrize("name", ["SeriesAutoencoder", "TextAutoencoder"])
-def test_a_variational_model_file_of_the_old_spelling_loads(name, tmp_path):
-    make, data = CASES[name]
-    model = make(bottleneck="gaussian").fit(data())
-    model.save(tmp_path / "m.aek")
-    _rewrite_header(tmp_path / "m.aek", lambda h: _as_before(h["params"]))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # loading an old file is no deprecation
-        old = aekit.load(tmp_path / "m.aek")
-    assert old.has_prior and old.bottleneck == "gaussian" and old.variational == "deprecated"
-    np.testing.assert_array_equal(np.asarray(old.transform(data())),
-                                  np.asarray(model.transform(data())))  # fmt: skip
-
-
-def test_a_detector_file_with_the_old_window_loads(tmp_path):
-    X = _digits()
-    det = aekit.AnomalyDetector(aekit.Autoencoder(latent_dim=2, **FAST), pixel_window=2).fit(X)
-    det.save(tmp_path / "d.aek")
-
-    def before(header):
-        header["params"]["window"] = header["params"].pop("pixel_window")
-
-    _rewrite_header(tmp_path / "d.aek", before)
-    old = aekit.load(tmp_path / "d.aek")
-    assert old.pixel_window == 2 and old.window == "deprecated" and old.window_ == 2
-    np.testing.assert_array_equal(old.score_samples(X), det.score_samples(X))
-    assert torch.equal(
-        next(iter(old.autoencoder_.network_.state_dict().values())),
-        next(iter(det.autoencoder_.network_.state_dict().values())),
-    )

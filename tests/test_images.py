@@ -8,8 +8,8 @@ import torch
 from PIL import Image
 
 import aekit
+from aekit.images.input import ImageSpec, convert_channels, fit_size
 from aekit.images.quality import psnr, ssim
-from aekit.images.reading import ImageSpec, convert_channels, fit_size
 
 FAST = dict(epochs=2, random_state=0, device="cpu", hidden_dims=(4, 8))
 
@@ -183,7 +183,7 @@ def test_files_of_every_kind_read_as_their_pixels(tmp_path):
 
 
 def _source(path):
-    from aekit.images.reading import Source
+    from aekit.images.input import Source
 
     return Source(None, str(path))
 

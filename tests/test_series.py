@@ -262,7 +262,7 @@ def test_predict_steps_needs_a_series_model():
 
 
 def test_gaps_are_filled_along_time_by_linear_interpolation():
-    from aekit.series.reading import read
+    from aekit.series.input import read
 
     values = sines(300)
     gappy = values.copy()

@@ -7,7 +7,7 @@ One step before the network, each a small object with ``fit`` / ``check`` / ``re
   columns encoded (:mod:`aekit.arrays.tables`);
 - :class:`RowInput`: numeric rows and image arrays, flattened in the network's order
   (C, H, W) by the one image rule (:mod:`aekit.arrays.layout`) or by the layout an
-  :class:`~aekit.images.reading.ImageSpec` already knows, scaled
+  :class:`~aekit.images.input.ImageSpec` already knows, scaled
   (:mod:`aekit.arrays.scaling`), and for a memory-mapped array left on disk
   (:mod:`aekit.arrays.streaming`).
 

@@ -22,7 +22,7 @@ from ..networks import build_network, config_fields
 from ..objective.penalties import Rate
 from ..params import CODE, LATENT_DIM, TRAINING, WARM_START, Param, parameters
 from ..saving.model_file import register_estimator
-from .reading import CHANNELS, RESIZE, ImageSpec, Source, batch, sources, stack
+from .input import CHANNELS, RESIZE, ImageSpec, Source, batch, sources, stack
 
 IMAGE = (
     Param(
@@ -125,7 +125,7 @@ class ImageAutoencoder(Autoencoder):
 
     Attributes
     ----------
-    image_spec_ : aekit.images.reading.ImageSpec
+    image_spec_ : aekit.images.input.ImageSpec
         The size, channels, resize rule and background every image is brought to.
     n_features_in_ : int
         Values per image (height * width * channels).

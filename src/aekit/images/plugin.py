@@ -14,11 +14,12 @@ import numpy as np
 
 from ..arrays.plugin import _DETECTOR, Arrays
 from ..modality import UsageError, about, read_each, register_modality
+from ..plotting.grids import sheet
 from ..saving.files import write_atomic
 from ..saving.outputs import check_output
 from .autoencoder import ImageAutoencoder
-from .displays import grid, png_bytes
-from .reading import SUFFIXES, sources
+from .displays import png_bytes
+from .input import SUFFIXES, sources
 
 
 class Images(Arrays):
@@ -93,7 +94,7 @@ class Images(Arrays):
     def sample(self, model: Any, draw: Any, output: str, force: bool) -> str:
         out = check_output(output, force, (".png",))
         images = draw()
-        write_atomic(out, png_bytes(grid(images)))
+        write_atomic(out, png_bytes(sheet(images)))
         return f"wrote a grid of {len(images)} samples to {out}"
 
     def metrics(self, model: Any, data: Any) -> dict[str, Any]:
@@ -152,7 +153,7 @@ def _decoded(path: str) -> Any:
     image that keeps its ``filename``."""
     from PIL import Image
 
-    from .reading import native, opened
+    from .input import native, opened
 
     with opened(path) as img:
         pixels = native(img, path)

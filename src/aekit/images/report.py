@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 
 from ..modality import autoencoder_of
+from ..plotting.grids import sheet
 from ..report.page import figure
 from ..report.parts import PROBE, Parts, curves, latent, pca, probe
-from .displays import grid
 from .quality import psnr, ssim
 from .rate_distortion import Point, jpeg_curve, measure, webp_curve
 
@@ -30,7 +30,7 @@ def _pairs(original: np.ndarray, rebuilt: np.ndarray, columns: int = 12) -> np.n
     rows = []
     for start in range(0, len(original), columns):
         a, b = original[start : start + columns], rebuilt[start : start + columns]
-        rows += [grid(a, columns), grid(b, columns)[2:]]
+        rows += [sheet(a, columns), sheet(b, columns)[2:]]
     return np.concatenate(rows)
 
 
@@ -103,7 +103,7 @@ def report_parts(estimator: Any, images: Any, labels: Any) -> Parts:
         parts.figures.append(_rate_distortion(original, point))
     if model.has_prior:
         drawn = model.sample(36, random_state=0)
-        parts.figures.append(figure(_show(grid(drawn, 6)), "36 images decoded from draws of "
+        parts.figures.append(figure(_show(sheet(drawn, 6)), "36 images decoded from draws of "
                                     "the prior N(0, I).", size=(5, 5)))  # fmt: skip
     if detector:
         from ..plotting import AnomalyScoreDisplay

@@ -99,3 +99,16 @@ def mosaic(
 def row_centres(n_rows: int, height: int, gap: int = 1) -> list[float]:
     """Pixel rows at the middle of each tile row of a :func:`mosaic` (for tick labels)."""
     return [r * (height + gap) + (height - 1) / 2 for r in range(n_rows)]
+
+
+def sheet(images: np.ndarray, columns: int | None = None, gap: int = 2) -> np.ndarray:
+    """uint8 images ``(n, H, W, C)`` tiled into one picture, white between them."""
+    n, h, w, c = images.shape
+    columns = columns or int(np.ceil(np.sqrt(n)))
+    rows = -(-n // columns)
+    sheet = np.full((rows * (h + gap) + gap, columns * (w + gap) + gap, c), 255, np.uint8)
+    for i, image in enumerate(images):
+        r, k = divmod(i, columns)
+        top, left = gap + r * (h + gap), gap + k * (w + gap)
+        sheet[top : top + h, left : left + w] = image
+    return sheet

@@ -36,7 +36,7 @@ from ..params import (
 )
 from ..saving.model_file import register_estimator
 from . import scoring
-from .reading import Series, SeriesSpec, from_rows, rows
+from .input import Series, SeriesSpec, from_rows, rows
 from .scoring import SCORINGS
 from .windows import stitch
 
@@ -98,7 +98,7 @@ class SeriesAutoencoder(VariationalAlias, FamilyEstimator):
 
     Attributes
     ----------
-    series_spec_ : aekit.series.reading.SeriesSpec
+    series_spec_ : aekit.series.input.SeriesSpec
         Window, channels and their standardisation.
     codes_ : ndarray of shape (n_codes, latent_dim)
         Codes of the fit windows at every step (at most 50,000, a seeded subset beyond).

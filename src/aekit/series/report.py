@@ -11,7 +11,7 @@ import numpy as np
 from ..modality import autoencoder_of
 from ..report.page import figure
 from ..report.parts import PROBE, Parts, curves, latent, pca, probe
-from .reading import rows
+from .input import rows
 from .windows import stitch
 
 REPORT_STEPS = 20_000  # of a long series, the report draws and scores the first ones

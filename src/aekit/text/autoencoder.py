@@ -11,8 +11,6 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..data import as_list
-from ..errors import warn_user
 from ..estimator import NeuralEstimator, VariationalAlias
 from ..networks import build_network
 from ..objective import Objective
@@ -27,8 +25,9 @@ from ..params import (
     positive_int,
 )
 from ..saving.model_file import register_estimator
-from .sequences import TokenCrossEntropy, length_buckets, pad_ids, trim
-from .tokenizer import KINDS, decode, train_tokenizer
+from .input import TextInput, check_texts
+from .sequences import TokenCrossEntropy, length_buckets, trim
+from .tokenizer import KINDS
 
 TEXT = (
     LATENT_DIM,
@@ -114,8 +113,10 @@ class TextAutoencoder(VariationalAlias, NeuralEstimator):
 
     Attributes
     ----------
+    input_ : aekit.text.input.TextInput
+        The front end: the tokenizer learned at ``fit`` and the ids it gives.
     tokenizer_ : tokenizers.Tokenizer
-        The tokenizer learned at ``fit``.
+        The tokenizer learned at ``fit`` (``input_.tokenizer``).
     network_ : torch.nn.Module
         The trained sequence network.
     history_ : dict of lists
@@ -155,20 +156,24 @@ class TextAutoencoder(VariationalAlias, NeuralEstimator):
 
     def _fit_input(self, X: Any) -> _Texts:
         texts = check_texts(X)
-        self.tokenizer_ = train_tokenizer(texts, self.tokenizer, self.vocab_size, self.lowercase)
+        self.input_ = TextInput.fit(
+            texts, self.tokenizer, self.vocab_size, self.lowercase, self.max_length
+        )
         self.n_features_in_ = 1
-        return _Texts(self._tokens(texts), texts)
+        return _Texts(self.input_.tokens(texts), texts)
+
+    tokenizer_ = property(lambda self: self.input_.tokenizer, doc="The tokenizer learned at fit.")
 
     def _training_rows(self, train_x: _Texts, rng: np.random.RandomState) -> torch.Tensor:
         if self.synthetic == 0:  # validation stays real texts only
             return train_x.tokens
         extra = synthetic_texts(train_x.texts, self.synthetic, rng, self.pseudo_words)
-        return torch.cat([train_x.tokens, self._tokens(extra, warn=False)])
+        return torch.cat([train_x.tokens, self.input_.tokens(extra, warn=False)])
 
     def _build_network(self) -> torch.nn.Module:
         return build_network(
             self.network,
-            vocab_size=self.tokenizer_.get_vocab_size(),
+            vocab_size=self.input_.vocab_size,
             latent_dim=self.latent_dim,
             embedding_dim=self.embedding_dim,
             hidden_dim=self.hidden_dim,
@@ -189,23 +194,12 @@ class TextAutoencoder(VariationalAlias, NeuralEstimator):
             generator=generator,
         )
 
-    def _tokens(self, texts: list[str], warn: bool = True) -> torch.Tensor:
-        """Token ids of ``texts`` (n, max_length + 1), warning about any that are cut."""
-        rows = [e.ids for e in self.tokenizer_.encode_batch(texts, add_special_tokens=False)]
-        cut = sum(len(r) > self.max_length for r in rows)
-        if cut and warn:
-            warn_user(
-                f"{cut} of {len(rows)} texts are longer than max_length={self.max_length} "
-                "tokens and were cut to it."
-            )
-        return pad_ids(rows, self.max_length)
-
     # ------------------------------------------------------------------ inference
     def transform(self, X: Any) -> np.ndarray:
         """Codes of the texts in ``X``: float32 array of shape (n_texts, latent_dim)."""
         check_is_fitted(self)
         objective = self._objective()
-        tokens = self._tokens(check_texts(X))
+        tokens = self.input_.tokens(check_texts(X))
         return self._map(lambda tb: objective.encode(self.network_, trim(tb)), tokens)
 
     def inverse_transform(self, X: Any) -> list[str]:
@@ -220,12 +214,13 @@ class TextAutoencoder(VariationalAlias, NeuralEstimator):
             raise ValueError("codes contain NaN or infinity.")
 
         def generate(cb: torch.Tensor) -> torch.Tensor:
-            ids = self.network_.generate(cb, self.max_length, self.beam_size)
-            return torch.nn.functional.pad(ids, (0, self.max_length + 1 - ids.shape[1]))
+            length = self.input_.max_length  # as fitted
+            ids = self.network_.generate(cb, length, self.beam_size)
+            return torch.nn.functional.pad(ids, (0, length + 1 - ids.shape[1]))
 
         if len(codes) == 0:
             return []
-        return decode(self.tokenizer_, self._map(generate, torch.from_numpy(codes)).tolist())
+        return self.input_.restore(self._map(generate, torch.from_numpy(codes)).tolist())
 
     def sample(self, n_samples: int = 1, random_state: Any = None) -> list[str]:
         """Texts decoded from ``n_samples`` draws of the prior N(0, I) (a variational model:
@@ -237,7 +232,7 @@ class TextAutoencoder(VariationalAlias, NeuralEstimator):
         (EOS included) when decoded from its code; higher is better."""
         check_is_fitted(self)
         objective = self._objective()
-        tokens = self._tokens(check_texts(X))
+        tokens = self.input_.tokens(check_texts(X))
         errors = self._map(lambda tb: objective.reconstruction_error(self.network_, tb), tokens)
         return -errors.astype(np.float64)
 
@@ -248,15 +243,11 @@ class TextAutoencoder(VariationalAlias, NeuralEstimator):
         return tags
 
     # ------------------------------------------------------------------ files
-    def _own_file_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-        state = {"tokenizer": self.tokenizer_.to_str(),
-                 "vocab_size": self.tokenizer_.get_vocab_size()}  # fmt: skip
-        return state, {}
+    def _own_file_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        return self.input_.to_state(), {}
 
     def _load_own_file_state(self, state: dict[str, Any], tensors: dict[str, Any]) -> None:
-        from tokenizers import Tokenizer
-
-        self.tokenizer_ = Tokenizer.from_str(state["tokenizer"])
+        self.input_ = TextInput.from_state(state, self.max_length)
         self.n_features_in_ = 1
 
 
@@ -281,26 +272,3 @@ def synthetic_texts(
             picked[k] = "".join(letters[rng.randint(len(letters), size=size)])
     bounds = np.cumsum(sizes)[:-1]
     return [" ".join(part) for part in np.split(np.array(picked, dtype=object), bounds)]
-
-
-def check_texts(X: Any) -> list[str]:
-    """``X`` as a list of str: a list or tuple, a 1-D array, a pandas Series or a
-    one-column DataFrame. Empty input and non-string items are a ValueError."""
-    if hasattr(X, "columns"):  # DataFrame
-        if X.shape[1] != 1:
-            raise ValueError(
-                f"a DataFrame of texts must have exactly one column; got {X.shape[1]}."
-            )
-        X = X.iloc[:, 0]
-    if isinstance(X, str | bytes):
-        raise ValueError("X must be a list of texts, not a single string: wrap it in a list.")
-    if isinstance(X, np.ndarray) and X.ndim != 1:
-        raise ValueError(f"an array of texts must be 1-D; got shape {X.shape}.")
-    texts = as_list(X, "texts")
-    for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise ValueError(
-                f"text {i} is a {type(text).__name__} ({text!r:.40}), not a str; every item "
-                "of X must be a string (missing values included: use '')."
-            )
-    return texts

@@ -46,7 +46,7 @@ class TextReconstructionDisplay:
         cls, estimator: Any, texts: Any, *, n_samples: int = 10, ax: Any = None
     ) -> TextReconstructionDisplay:
         """Reconstruct the first ``n_samples`` of ``texts`` with a fitted TextAutoencoder."""
-        from .autoencoder import check_texts
+        from .input import check_texts
 
         texts = check_texts(texts)[:n_samples]
         return cls(texts, estimator.reconstruct(texts)).plot(ax=ax)

@@ -11,7 +11,8 @@ import numpy as np
 from ..modality import Modality, about, register_modality
 from ..saving.outputs import check_output, write_texts
 from . import displays  # noqa: F401  (registers its Display in aekit.plotting)
-from .autoencoder import TextAutoencoder, check_texts
+from .autoencoder import TextAutoencoder
+from .input import check_texts
 
 
 class Text(Modality):
