@@ -67,6 +67,11 @@ class Autoencoder(FamilyEstimator):
     input_ : aekit.arrays.input.RowInput or TableInput
         The front end: how raw data maps to the network's rows and back (``scaling_``,
         ``table_``, ``input_shape_`` and ``image_shape_`` are its parts).
+    image_shape_ : tuple of int or None
+        ``(C, H, W)`` behind each row, decided once at fit by the one image rule (the
+        image network's, the image arrays', or square grey images for a square number of
+        features); None for tables and other rows. Plots, the detector's window and
+        export read it.
     loss_ : str
         The loss actually used.
     training_time_ : float
@@ -193,7 +198,7 @@ class Autoencoder(FamilyEstimator):
         return {
             **super()._network_config(),
             "n_features": self.n_features_in_ if self.table_ is None else self.table_.width,
-            "image_shape": self.image_shape_,
+            "image_shape": self.input_.image_shape,  # what an image network reads
         }
 
     def _init_network(self, train_x: Any) -> None:
@@ -234,7 +239,12 @@ class Autoencoder(FamilyEstimator):
     scaling_ = property(lambda self: self.input_.scaling, doc="How raw data maps to network space.")
     table_ = property(lambda self: self.input_.table, doc="A mixed table's column encoding.")
     input_shape_ = property(lambda self: self.input_.input_shape, doc="Each sample's shape.")
-    image_shape_ = property(lambda self: self.input_.image_shape, doc="(C, H, W) for images.")
+    image_shape_ = property(
+        lambda self: self.input_.grid,
+        doc="(C, H, W) behind each row, by the one image rule, decided once at fit: the "
+        "image network's, the image arrays', or a square grey image for a square number of "
+        "features; None for other data. Plots, the detector's window and export read it.",
+    )
 
     # ------------------------------------------------------------------ inference
     def transform(self, X: Any) -> np.ndarray:
@@ -302,10 +312,10 @@ class Autoencoder(FamilyEstimator):
         return self._per_sample(X, "reconstruction_error", window=int(window), image_shape=grid)
 
     def _pixel_grid(self) -> tuple[int, int, int] | None:
-        """``(C, H, W)`` behind each row, as decided at fit, or None for non-image data
-        (see aekit.arrays.layout)."""
+        """``(C, H, W)`` behind each row, as decided at fit (``image_shape_``), or None
+        for non-image data (see aekit.arrays.layout)."""
         check_is_fitted(self)
-        return self.input_.grid
+        return self.image_shape_
 
     def _outlier_window(self, window: str | int) -> int:
         """ "auto": 3 for pictures of at least 8x8 in [0, 1], whose pixel-scale texture no
@@ -328,7 +338,8 @@ class Autoencoder(FamilyEstimator):
         square number (8x8 or more) of features; never a table (see aekit.arrays.layout)."""
         if not hasattr(self, "input_") or self.table_ is not None:
             return None
-        if self.input_shape_ is None and self.image_shape_ is None and self.n_features_in_ < 64:
+        known = self.input_shape_ is not None or self.input_.image_shape is not None
+        if not known and self.n_features_in_ < 64:
             return None
         return image_shape_of(self)
 

@@ -56,7 +56,7 @@ def image_shape_of(model) -> tuple[int, ...] | None:
     The shape the samples came in (image arrays) or ``image_shape``; otherwise the grid
     decided at fit (flat rows of a square number of features: square grey images).
     """
-    shape = model.input_shape_ or model.image_shape_
+    shape = model.input_shape_ or model.input_.image_shape  # as they came, or the network's
     if shape is not None:
         return tuple(shape)
     grid = model._pixel_grid()
