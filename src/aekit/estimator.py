@@ -344,9 +344,9 @@ class Wrapper:
     training parameters (declared ``inherited``: None means the autoencoder's own).
 
     It owns what every such estimator does alike: handing the parameters on, the
-    fitted check (``autoencoder_``), ``score``, ``save`` and the model file's state
-    (the inner model under "autoencoder"); a subclass adds its own state through
-    ``_own_file_state`` / ``_load_own_file_state``.
+    fitted check (``autoencoder_``), ``score``, ``reconstruct``, ``save`` and the model
+    file's state (the inner model under "autoencoder"); a subclass adds its own state
+    through ``_own_file_state`` / ``_load_own_file_state``.
     """
 
     _forwarded: tuple[str, ...] = tuple(p.name for p in TRAINING)

@@ -57,9 +57,6 @@ class Arrays(Modality):
 
     def refusal(self, model: str, name: str, owners: list[str]) -> str:
         others = [o for o in owners if o not in self.models]
-        if name in self.accepts("vae") or name in self.accepts("dense"):
-            kind = "a variational" if model != "vae" else "a non-variational"
-            return f"{flag(name)} applies to {kind} model only (see aekit train --help)."
         if len(others) == 1:
             return f"{flag(name)} applies to --model {others[0]} only."
         return super().refusal(model, name, owners)

@@ -126,9 +126,9 @@ class SeriesAutoencoder(VariationalAlias, FamilyEstimator):
     """
 
     _parameters = parameters(LATENT_DIM, SERIES, HANDLE_MISSING, _NETWORK, CODE, VARIATIONAL,
-                             CORRUPTION,
-                             SPARSITY, SPARSITY_TARGET, CONTRACTIVE, TRAINING, WARM_START,
-                             latent_dim=16, architecture="tcn", batch_size=64)  # fmt: skip
+                             CORRUPTION, SPARSITY, SPARSITY_TARGET, CONTRACTIVE, TRAINING,
+                             WARM_START, latent_dim=16, architecture="tcn",
+                             batch_size=64)  # fmt: skip
 
     def fit(self, X: Any, y: Any = None) -> SeriesAutoencoder:
         """Train on ``X``: series of equal length, or one long series with ``window``;
@@ -144,7 +144,7 @@ class SeriesAutoencoder(VariationalAlias, FamilyEstimator):
         self.code_starts_ = keep if at is None else at[keep]
         # Each step of a window and channel weighs by its own error on the fit data:
         # window edges and noisy channels are rebuilt worse everywhere, not only where
-        # something is wrong (InternalBleeding16, variational=True: the top step 7457,
+        # something is wrong (InternalBleeding16, bottleneck="gaussian": the top step 7457,
         # at an edge of the series, without; 4199, in the labelled stretch, with).
         squared = (self._rebuilt(kept) - kept) ** 2  # (n, length, C)
         self.error_spread_ = scoring.error_spread(squared)
