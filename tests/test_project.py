@@ -71,7 +71,7 @@ MODALITY_FILES = {"__init__.py", "autoencoder.py", "input.py", "plugin.py", "rep
                   "displays.py"}  # fmt: skip
 # Generic folders: they serve every modality and import none.
 GENERIC = ("cli", "report", "plotting", "saving", "training", "objective", "networks", "codec")
-GENERIC_ROOT = ("estimator", "modality", "params", "data")
+GENERIC_ROOT = ("estimator", "modality", "params", "data", "anomaly", "demo")
 # The package root: the parts every modality shares, plus the two old public paths
 # (aliases of the modules that moved into training/ and saving/).
 ROOT_MODULES = {"__init__.py", "__main__.py", "version.py", "errors.py", "estimator.py",

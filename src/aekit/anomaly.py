@@ -11,10 +11,9 @@ from sklearn.base import BaseEstimator, OutlierMixin
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .arrays.autoencoder import Autoencoder
 from .estimator import Wrapper
 from .params import TRAINING, Declared, Param, inherited, parameters
-from .saving.model_file import register_estimator
+from .saving.model_file import ESTIMATORS, register_estimator
 
 
 @register_estimator
@@ -103,7 +102,7 @@ class AnomalyDetector(Wrapper, Declared, OutlierMixin, BaseEstimator):
         """Fit the autoencoder on ``X`` and set the threshold from its scores."""
         self._validate_params()
         pixel_window = self._pixel_window()
-        model = self._inner(Autoencoder).fit(X)
+        model = self._inner(_default_autoencoder).fit(X)
         window = model._outlier_window(pixel_window)
         scores, steps = model._fit_outlier_scores(X, window)
         if steps is not None:  # a series model: a threshold per time step too
@@ -162,7 +161,7 @@ class AnomalyDetector(Wrapper, Declared, OutlierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        inner = Autoencoder() if self.autoencoder is None else self.autoencoder
+        inner = _default_autoencoder() if self.autoencoder is None else self.autoencoder
         timed = self.max_time is not None
         tags.non_deterministic = timed or inner.__sklearn_tags__().non_deterministic
         return tags
@@ -184,13 +183,20 @@ class AnomalyDetector(Wrapper, Declared, OutlierMixin, BaseEstimator):
         if state.get("step_offset") is not None:
             self.step_offset_ = float(state["step_offset"])
 
-    def _adopt(self, model: Autoencoder, offset: float, window: int) -> None:
+    def _adopt(self, model: Any, offset: float, window: int) -> None:
         self.autoencoder_ = model
         self.offset_ = offset
         self.window_ = window
         self.n_features_in_ = model.n_features_in_
-        if hasattr(model, "feature_names_in_"):
-            self.feature_names_in_ = model.feature_names_in_
+        names = model._feature_names()
+        if names is not None:
+            self.feature_names_in_ = names
+
+
+def _default_autoencoder() -> Any:
+    """``Autoencoder()``, found by its registered name: the detector serves every
+    modality and imports none."""
+    return ESTIMATORS["Autoencoder"]()
 
 
 def reconstruction_scores(model: Any, X: Any, window: str | int) -> np.ndarray:

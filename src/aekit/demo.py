@@ -8,8 +8,8 @@ import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split
 
-from .arrays.autoencoder import Autoencoder
 from .data import load_digits
+from .modality import modality_for_model
 from .plotting.grids import plot_reconstructions
 from .report import write_report
 
@@ -46,9 +46,10 @@ def run_demo(
     X_train, X_test, _, y_test = train_test_split(
         X, y, test_size=0.25, random_state=seed, stratify=y
     )
-    ae = Autoencoder(
-        latent_dim=latent_dim, batch_size=64, max_time=max_time, random_state=seed, verbose=verbose
-    ).fit(X_train)
+    # The model `aekit train --model dense` makes, from the plug-in that serves it.
+    settings = dict(latent_dim=latent_dim, batch_size=64, max_time=max_time,
+                    random_state=seed, verbose=verbose)  # fmt: skip
+    ae = modality_for_model("dense").estimator("dense", settings).fit(X_train)
     pca = PCA(n_components=latent_dim, random_state=seed).fit(X_train)
     ae_rec = ae.inverse_transform(ae.transform(X_test))
     pca_rec = pca.inverse_transform(pca.transform(X_test))

@@ -209,6 +209,10 @@ class NeuralEstimator(Declared, ClassNamePrefixFeaturesOutMixin, TransformerMixi
         per time step those it sets its step threshold from (None: no steps)."""
         return self._outlier_scores(X, window), None
 
+    def _feature_names(self) -> np.ndarray | None:
+        """``feature_names_in_`` when fitted on named columns, else None."""
+        return getattr(self, "feature_names_in_", None)
+
     def _picture_shape(self) -> tuple[int, ...] | None:
         """(H, W) or (C, H, W) when this model's samples are pictures that plots and
         reports can draw, else None; a modality whose samples may be pictures says so."""
