@@ -21,6 +21,7 @@ from ..objective.bottleneck import BOTTLENECKS
 from ..objective.corruption import NOISE_TYPES, Corruption, check_noise
 from ..objective.penalties import Contractive, KLSparsity, L1Activity
 from ..params import Param
+from .input import column_reduce
 
 _FLOAT = Interval(Real, 0, None, closed="left")
 
@@ -216,9 +217,19 @@ class FamilyEstimator(NeuralEstimator):
             out.append(Contractive(self.contractive))
         return out
 
-    def _corruption(self, noise_range: Any, clip: bool) -> Corruption | None:
+    def _unit_rows(self) -> bool:
+        """Whether the network's rows are data in [0, 1] (else standardised)."""
+        return False
+
+    def _fit_objective(self, train_x: Any) -> dict[str, Any]:
+        if self._unit_rows() or self.noise_type != "salt_pepper" or self.noise == 0:
+            return {}
+        # Salt and pepper are the data's extremes in network space (0 and 1 for unit data).
+        return {"noise_range": (column_reduce(train_x, "amin"), column_reduce(train_x, "amax"))}
+
+    def _corruption(self, noise_range: Any) -> Corruption | None:
         """The corruption axis, between ``noise_range`` (the data's extremes in network
         space, for salt and pepper), clipped there for data in [0, 1]."""
         if self.noise == 0:
             return None
-        return Corruption(self.noise_type, self.noise, *noise_range, clip=clip)
+        return Corruption(self.noise_type, self.noise, *noise_range, clip=self._unit_rows())

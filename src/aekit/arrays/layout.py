@@ -50,14 +50,15 @@ def sample_layout(shape: tuple[int, ...], channels_first: bool) -> tuple[tuple[i
     )
 
 
-def image_shape_of(model) -> tuple[int, ...] | None:
+def image_shape_of(model, smallest_guess: int = 1) -> tuple[int, ...] | None:
     """(H, W) or (C, H, W) of the images a fitted array model works on, or None.
 
     The shape the samples came in (image arrays) or ``image_shape``; otherwise the grid
-    decided at fit (flat rows of a square number of features: square grey images).
+    decided at fit (flat rows of a square number of features: square grey images), when
+    the rows hold at least ``smallest_guess`` features.
     """
     shape = model.input_shape_ or model.input_.image_shape  # as they came, or the network's
     if shape is not None:
         return tuple(shape)
     grid = model._pixel_grid()
-    return None if grid is None else grid[1:]
+    return None if grid is None or model.n_features_in_ < smallest_guess else grid[1:]

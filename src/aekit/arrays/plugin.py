@@ -51,9 +51,9 @@ class Arrays(Modality):
         ]
 
     def accepts(self, model: str) -> set[str]:
-        cls = VariationalAutoencoder if model == "vae" else Autoencoder
-        # --window N: the old spelling of --pixel-window (see _with_detector).
-        return {p.name for p in cls._parameters} | set(_DETECTOR) | {"window"}
+        # VariationalAutoencoder takes Autoencoder's parameters (a preset). --window N:
+        # the old spelling of --pixel-window (see _with_detector).
+        return {p.name for p in Autoencoder._parameters} | set(_DETECTOR) | {"window"}
 
     def refusal(self, model: str, name: str, owners: list[str]) -> str:
         others = [o for o in owners if o not in self.models]

@@ -172,7 +172,7 @@ class AudioAutoencoder(
         """Standardised log-mel spectrograms of clips ``X``, shape (n, n_mels, frames):
         what the autoencoder sees."""
         check_is_fitted(self)
-        return self.input_.standardised(self.input_.logmel()(self.waveforms(X)))
+        return self.input_.spectrograms(X, self.verbose)
 
     def transform(self, X: Any) -> np.ndarray:
         """Codes of clips ``X``: array of shape (n_clips, latent_dim)."""

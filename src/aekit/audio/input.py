@@ -77,9 +77,9 @@ class ClipInput:
         peak-normalised (``normalize``) and centred in ``n_samples``."""
         return self._batch(self._resampled(check_clips(X, self.sample_rate), verbose))
 
-    def spectrograms(self, X: Any) -> np.ndarray:
+    def spectrograms(self, X: Any, verbose: bool = False) -> np.ndarray:
         """Standardised log-mel spectrograms (n, n_mels, frames) of clips ``X``."""
-        return self.standardised(self.logmel()(self.waveforms(X)))
+        return self.standardised(self.logmel()(self.waveforms(X, verbose)))
 
     def standardised(self, logmel: np.ndarray) -> np.ndarray:
         """Log-mel dB (n, n_mels, frames) standardised per band, float32."""

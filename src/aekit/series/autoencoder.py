@@ -20,7 +20,6 @@ from ..arrays.family import (
     SPARSITY_TARGET,
     FamilyEstimator,
 )
-from ..arrays.input import column_reduce
 from ..estimator import VariationalAlias
 from ..objective import Objective
 from ..objective.reconstruction import MSE
@@ -196,19 +195,13 @@ class SeriesAutoencoder(VariationalAlias, FamilyEstimator):
                 "learns them by squared error; use loss='auto' or 'mse'."
             )
 
-    def _fit_objective(self, train_x: Any) -> dict[str, Any]:
-        if self.noise_type != "salt_pepper" or self.noise == 0:
-            return {}
-        # Salt and pepper are the standardised data's extremes.
-        return {"noise_range": (column_reduce(train_x, "amin"), column_reduce(train_x, "amax"))}
-
     def _objective(self, generator: Any = None, noise_range: Any = (0.0, 1.0)) -> Objective:
         """The loss and the code; ``generator`` and ``noise_range`` for training."""
         return Objective(
             latent_dim=self.latent_dim,
             reconstruction=MSE(unit=False),
             bottleneck=self._code_bottleneck(),
-            corruption=self._corruption(noise_range, clip=False),
+            corruption=self._corruption(noise_range),
             penalties=tuple(self._penalties()),
             generator=generator,
         )
