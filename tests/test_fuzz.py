@@ -1,6 +1,8 @@
-"""Fuzzing: random bytes and mutated valid files reach the model-file loader and every
-data reader, and only their documented errors come out (ModelFileError; DataError for
-data files; ValueError for audio clips). A pickle payload planted anywhere never runs."""
+"""Fuzzing: random bytes and mutated valid files reach the model-file loader, every
+data reader, the image reader and ``decompress``, and only their documented errors come
+out (ModelFileError; DataError for data files; ValueError for audio clips; BadImage for
+images; StreamError for streams), each case within a time limit. A pickle payload
+planted anywhere never runs."""
 
 import gzip
 import io
@@ -8,6 +10,8 @@ import pickle
 import struct
 import tempfile
 import warnings
+import zlib
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +32,8 @@ FUZZ = settings(
     derandomize=True,  # the same examples in every CI run
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+# No hang: a case that takes longer fails (the slowest seen here take ~0.3 s).
+TIMED = settings(FUZZ, deadline=timedelta(seconds=5))
 WORK = Path(tempfile.mkdtemp(prefix="aekit-fuzz-"))
 PWNED = WORK / "pwned"
 
@@ -185,5 +191,95 @@ def test_audio_reader_random_and_mutated_bytes():
 
     valid = _wav()
     attempt(valid)
-    FUZZ(given(st.binary(max_size=2048))(attempt))()
-    FUZZ(given(mutated(valid))(attempt))()
+    TIMED(given(st.binary(max_size=2048))(attempt))()
+    TIMED(given(mutated(valid))(attempt))()
+
+
+def _images() -> dict[str, bytes]:
+    """A small valid file of each format the image reader takes."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    picture = Image.fromarray(rng.integers(0, 256, (12, 10, 3), dtype=np.uint8), "RGB")
+    out = {}
+    for suffix, fmt, mode in [(".png", "PNG", "RGBA"), (".jpg", "JPEG", "RGB"),
+                              (".gif", "GIF", "P"), (".bmp", "BMP", "RGB"),
+                              (".tif", "TIFF", "RGB"), (".webp", "WEBP", "RGB")]:  # fmt: skip
+        buffer = io.BytesIO()
+        picture.convert(mode).save(buffer, fmt)
+        out[suffix] = buffer.getvalue()
+    return out
+
+
+def test_image_reader_mutated_files():
+    """500 image files (PNG, JPEG, GIF, BMP, TIFF, WebP) with bytes changed, cut or
+    spliced: each decodes to an image or is a BadImage naming the file."""
+    from aekit.images.input import BadImage, decoded
+
+    valid = _images()
+    for suffix, raw in valid.items():  # each valid file reads
+        assert decoded(str(_write("x" + suffix, raw))).size == (10, 12)
+    cases = st.sampled_from(sorted(valid)).flatmap(
+        lambda suffix: mutated(valid[suffix]).map(lambda raw: (suffix, raw))
+    )
+
+    @TIMED
+    @given(cases)
+    def check(case):
+        suffix, raw = case
+        path = _write("fuzz" + suffix, raw)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow warns of odd chunks; errors matter
+            try:
+                image = decoded(str(path))
+            except BadImage as exc:
+                assert str(path) in str(exc)
+                return
+        assert image.size[0] >= 1 and image.size[1] >= 1
+
+    check()
+
+
+def _codec():
+    rng = np.random.default_rng(0)
+    images = np.zeros((48, 28, 28, 1), np.uint8)
+    for image in images:
+        y, x, s = rng.integers(0, 14), rng.integers(0, 14), rng.integers(6, 14)
+        image[y : y + s, x : x + s] = rng.integers(120, 256)
+    codec = aekit.ImageAutoencoder(
+        bottleneck="quantized", architecture="resconv", latent_shape=(4, 7, 7),
+        latent_dim=196, hidden_dims=(8, 16), hyperprior=2, epochs=2, random_state=0,
+    ).fit(images)  # fmt: skip
+    return codec, codec.compress(images[:6])
+
+
+def _resealed(raw: bytes) -> bytes:
+    """``raw`` with its last four bytes made the CRC-32 of the rest: a mutation that
+    reaches past the stream's outer check, into the header's counts and the coder."""
+    return raw[:-4] + zlib.crc32(raw[:-4]).to_bytes(4, "little") if len(raw) > 4 else raw
+
+
+def test_decompress_mutated_streams():
+    """500 streams of a hyperprior codec with bytes changed, cut or spliced, half of
+    them resealed so that they pass the outer CRC-32: each decodes to the very images
+    of the intact stream or is a StreamError; none escapes as another exception."""
+    pytest.importorskip("constriction")
+    from aekit.codec import StreamError
+
+    codec, stream = _codec()
+    expected = codec.decompress(stream)
+    seen = {"refused": 0, "same": 0}
+
+    @TIMED
+    @given(mutated(stream).flatmap(lambda raw: st.sampled_from([raw, _resealed(raw)])))
+    def check(raw):
+        try:
+            got = codec.decompress(raw)
+        except StreamError:
+            seen["refused"] += 1
+            return
+        assert np.array_equal(got, expected), "a mutated stream decoded to other images"
+        seen["same"] += 1
+
+    check()
+    assert seen["refused"] > 0

@@ -12,6 +12,8 @@ from .anomaly import AnomalyDetector
 from .audio.autoencoder import AudioAutoencoder
 from .arrays.autoencoder import Autoencoder
 from .images.autoencoder import ImageAutoencoder
+from .images.input import read_images
+from .audio.clips import read_clips
 from .saving.model_file import ModelFileError, load
 from .networks import register_network
 from .series.autoencoder import SeriesAutoencoder
@@ -38,6 +40,8 @@ __all__ = [
     "callbacks",
     "exact_match",
     "load",
+    "read_clips",
+    "read_images",
     "register_network",
     "word_accuracy",
     "__version__",

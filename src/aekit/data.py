@@ -33,6 +33,28 @@ SYSTEM_DIRS = [Path("/usr/share/datasets/fashion-mnist")]  # Debian's dataset-fa
 _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
+def read_files(
+    files: list[Any], read: Any, skip_bad: bool, what: str
+) -> tuple[list[Any], list[Any]]:
+    """``read(file)`` for each file, and the files left out: one that is unreadable (a
+    ValueError naming it) stops the reading, or with ``skip_bad`` is left out, and the
+    first such is said in a warning with the count."""
+    out, bad = [], []
+    for file in files:
+        try:
+            out.append(read(file))
+        except ValueError as exc:
+            if not skip_bad:
+                raise
+            bad.append((file, exc))
+    if bad:
+        from .errors import warn_user
+
+        warn_user(f"skipped {len(bad)} unreadable {what} file(s); the first: "
+                  f"{str(bad[0][1]).splitlines()[0]}")  # fmt: skip
+    return out, [file for file, _ in bad]
+
+
 class DataError(ValueError):
     """A data file or data set cannot be read; the message names it."""
 
@@ -230,7 +252,7 @@ def _read_csv(path: Path):
     try:
         frame = pd.read_csv(path, header=header)
     except Exception as exc:  # the CSV parser raises many kinds on a damaged file
-        raise DataError(f"{path}: not a readable CSV table ({exc}).") from None
+        raise DataError(f"{path}: not a readable CSV table ({_summary(exc)}).") from None
     return _numeric_frame(frame, path, named=header is not None)
 
 

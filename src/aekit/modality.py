@@ -12,6 +12,7 @@ and ``aekit.export`` call :func:`modality_of` and never test an estimator's type
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,12 @@ from typing import Any
 
 from .errors import UsageError
 
+# The flags that say how DATA is read, and what each is for.
+READ_FLAGS = {
+    "column": "--column picks the text column of a table",
+    "skip_bad": "--skip-bad leaves out unreadable files",
+    "max_pixels": "--max-pixels refuses image files that declare more pixels",
+}
 _BY_ESTIMATOR: dict[str, Modality] = {}
 _BY_MODEL: dict[str, Modality] = {}
 
@@ -29,7 +36,7 @@ class Modality:
     name = ""
     estimators: tuple[str, ...] = ()  # estimator class names it serves
     models: dict[str, str] = {}  # --model choices it trains -> their help
-    read_flags: tuple[str, ...] = ()  # of "column" and "skip_bad": how its DATA is read
+    read_flags: tuple[str, ...] = ()  # of READ_FLAGS: how its DATA is read
     report_limit = 2000  # samples a report uses at most (a seeded subset beyond)
     front_end = ""  # what its estimators need besides a network ("a tokenizer", ...)
 
@@ -57,29 +64,26 @@ class Modality:
         return self
 
     # ------------------------------------------------------------ data in and out
-    def read(self, source: str, *, column: str | None = None, skip_bad: bool = False) -> Any:
-        """What the modality's estimators take, read from DATA."""
-        if column is not None and "column" not in self.read_flags:
-            raise UsageError("--column picks the text column of a table: it is for text models.")
-        if skip_bad and "skip_bad" not in self.read_flags:
-            takers = [m for m, p in _BY_MODEL.items() if "skip_bad" in p.read_flags]
-            raise UsageError(
-                f"--skip-bad leaves out unreadable files: it is for --model {' and '.join(takers)}."
-            )
-        return self._read(source, column=column, skip_bad=skip_bad)
+    def read(self, source: str, **options: Any) -> Any:
+        """What the modality's estimators take, read from DATA; ``options``: those of
+        :data:`READ_FLAGS` that were given (a flag left off is None or False)."""
+        for name, value in options.items():
+            if value is not None and value is not False and name not in self.read_flags:
+                takers = [m for m, p in _BY_MODEL.items() if name in p.read_flags]
+                raise UsageError(f"{READ_FLAGS[name]}: it is for --model {' and '.join(takers)}.")
+        return self._read(source, **{k: v for k, v in options.items() if k in self.read_flags})
 
     def _read(self, source: str, **options: Any) -> Any:
         from .data import read_data
 
         return read_data(source)
 
-    def encode(
-        self, model: Any, source: str, out: Path, column: str | None = None, skip_bad: bool = False
-    ) -> str:
-        """``aekit encode``: the codes of DATA into ``out`` (checked); the line to print."""
+    def encode(self, model: Any, source: str, out: Path, **read: Any) -> str:
+        """``aekit encode``: the codes of DATA (read with the ``read`` options) into
+        ``out`` (checked); the line to print."""
         from .saving.outputs import write_array
 
-        data = self.read(source, column=column, skip_bad=skip_bad)
+        data = self.read(source, **read)
         with about(source):
             codes = model.transform(data)
         write_array(out, codes, list(model.get_feature_names_out()))
@@ -95,7 +99,7 @@ class Modality:
         """Decode the codes in ``codes_source`` and write them to ``output``; the line to print."""
         raise NotImplementedError
 
-    def compress(self, model: Any, source: str, out: Path, skip_bad: bool = False) -> str:
+    def compress(self, model: Any, source: str, out: Path, **read: Any) -> str:
         """``aekit compress``: DATA as one stream of bytes into ``out``; the line to print."""
         raise UsageError(_NO_CODEC)
 
@@ -184,14 +188,14 @@ _NO_CODEC = (
 def read_each(files: list[Any], read: Any, what: str, skip_bad: bool) -> list[Any]:
     """``read(file)`` for each file: one that is unreadable (a ValueError) stops the run
     with its name, or with ``skip_bad`` is left out and counted on stderr."""
-    out, bad = [], []
-    for file in files:
-        try:
-            out.append(read(file))
-        except ValueError as exc:
-            if not skip_bad:
-                raise UsageError(f"{first_line(exc)} (--skip-bad leaves such files out)") from None
-            bad.append(file)
+    from .data import read_files
+
+    try:
+        with warnings.catch_warnings():  # said on stderr here, in the command's words
+            warnings.simplefilter("ignore")
+            out, bad = read_files(files, read, skip_bad, what)
+    except ValueError as exc:
+        raise UsageError(f"{first_line(exc)} (--skip-bad leaves such files out)") from None
     if bad:
         print(f"skipped {len(bad)} unreadable {what} file(s), first {bad[0]}", file=sys.stderr)
     return out

@@ -103,13 +103,11 @@ class Arrays(Modality):
         return self if inner is None else modality_of(inner)
 
     # ------------------------------------------------------------ data in and out
-    def encode(
-        self, model: Any, source: str, out: Path, column: str | None = None, skip_bad: bool = False
-    ) -> str:
-        if column is None and not skip_bad and _streams(model, source, out):
+    def encode(self, model: Any, source: str, out: Path, **read: Any) -> str:
+        if not any(read.values()) and _streams(model, source, out):
             n = _stream(model, "transform", source, out, (model.latent_dim,))
             return f"wrote {n} codes of width {model.latent_dim} to {out}"
-        return super().encode(model, source, out, column, skip_bad)
+        return super().encode(model, source, out, **read)
 
     def decode(self, model: Any, codes_source: str, output: str, force: bool) -> str:
         from ..data import read_data

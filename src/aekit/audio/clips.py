@@ -43,6 +43,22 @@ def read_clip(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     return wave.mean(axis=1), int(rate)
 
 
+def read_clips(
+    source: str | os.PathLike, *, skip_bad: bool = False
+) -> list[tuple[np.ndarray, int]]:
+    """The clips of a folder (or one file) as ``(wave, rate)`` pairs: what ``aekit train
+    --model audio`` reads. An unreadable file is a ValueError naming it; with
+    ``skip_bad`` it is left out instead and the count said in a warning."""
+    from ..data import read_files
+
+    path = Path(source)
+    files = audio_files(path) if path.is_dir() else [path]
+    clips, _ = read_files(files, read_clip, skip_bad, "audio")
+    if not clips:
+        raise ValueError(f"{source}: no readable audio clips.")
+    return clips
+
+
 def write_clip(file: Any, wave: np.ndarray, rate: int) -> None:
     """Write a mono waveform to a path or binary file object as 16-bit PCM WAV
     (clipped to [-1, 1])."""

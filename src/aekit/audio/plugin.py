@@ -64,7 +64,7 @@ class Audio(Modality):
         inner = modality_for_model(kind).estimator(kind, params)
         return AudioAutoencoder(autoencoder=inner, **own, verbose=inner.verbose)
 
-    def _read(self, source: str, skip_bad: bool = False, **options: Any) -> list[Any]:
+    def _read(self, source: str, skip_bad: bool = False) -> list[Any]:
         """The clips of a folder (or one file) as (wave, rate) pairs; with ``skip_bad``
         unreadable files are left out and counted instead of stopping the run."""
         from .clips import audio_files, read_clip

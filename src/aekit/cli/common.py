@@ -42,3 +42,10 @@ def _print_metrics(metrics: dict[str, Any], as_json: bool) -> None:
 
 
 __all__ = ["CLIError", "first_line"]
+
+
+def read_options(args: argparse.Namespace) -> dict[str, Any]:
+    """How DATA is read, from the flags of :data:`~aekit.modality.READ_FLAGS` given."""
+    from ..modality import READ_FLAGS
+
+    return {name: getattr(args, name, None) for name in READ_FLAGS}

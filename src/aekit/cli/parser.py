@@ -49,6 +49,9 @@ def _skip_bad(p: Any) -> None:
     p.add_argument(
         "--skip-bad", action="store_true", help="audio, images: skip unreadable files, count them"
     )
+    p.add_argument("--max-pixels", type=int, metavar="N",
+                   help="images: refuse files that declare more pixels (default: Pillow's "
+                        "89,478,485)")  # fmt: skip
 
 
 def _model_and_data(p: Any) -> None:

@@ -7,13 +7,11 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..modality import about, autoencoder_of, flag, modality_for_model, models
+from ..modality import READ_FLAGS, about, autoencoder_of, flag, modality_for_model, models
 from ..saving.outputs import check_output
 from ..training.callbacks import SignalStop
 from ..training.distributed import barrier, is_main
-from .common import CLIError, _progress
-
-READ_FLAGS = ("column", "skip_bad")
+from .common import CLIError, _progress, read_options
 
 
 def given_flags(args: argparse.Namespace, names: list[str]) -> dict[str, Any]:
@@ -49,7 +47,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         if part is not None:
             part._validate_params()
             part._check_settings()
-    X = modality_for_model(args.model).read(args.data, column=args.column, skip_bad=args.skip_bad)
+    X = modality_for_model(args.model).read(args.data, **read_options(args))
     # SIGINT / SIGTERM: stop after the step with a checkpoint (see main for the message).
     model.set_params(callbacks=[SignalStop(_checkpoint_dir(args, out))])
     with about(args.data):

@@ -13,13 +13,13 @@ import numpy as np
 
 from ..modality import about, modality_named
 from ..saving.outputs import ARRAY_FORMATS, check_output, write_array
-from .common import CLIError, _load_model, _print_metrics, _progress, first_line
+from .common import CLIError, _load_model, _print_metrics, _progress, first_line, read_options
 
 
 def cmd_encode(args: argparse.Namespace) -> None:
     out = check_output(args.output, args.force, ARRAY_FORMATS)
     model, plugin = _load_model(args.model)
-    print(plugin.encode(model, args.data, out, args.column, args.skip_bad))
+    print(plugin.encode(model, args.data, out, **read_options(args)))
 
 
 def cmd_decode(args: argparse.Namespace) -> None:
@@ -30,7 +30,7 @@ def cmd_decode(args: argparse.Namespace) -> None:
 def cmd_compress(args: argparse.Namespace) -> None:
     out = check_output(args.output, args.force, (".aekz",))
     model, plugin = _load_model(args.model)
-    print(plugin.compress(model, args.data, out, args.skip_bad))
+    print(plugin.compress(model, args.data, out, **read_options(args)))
 
 
 def cmd_decompress(args: argparse.Namespace) -> None:
@@ -40,7 +40,7 @@ def cmd_decompress(args: argparse.Namespace) -> None:
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
     model, plugin = _load_model(args.model)
-    data = plugin.read(args.data, column=args.column, skip_bad=args.skip_bad)
+    data = plugin.read(args.data, **read_options(args))
     with about(args.data):
         _print_metrics(plugin.metrics(model, data), args.json)
 
@@ -48,7 +48,7 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
 def cmd_score(args: argparse.Namespace) -> None:
     out = check_output(args.output, args.force, ARRAY_FORMATS)
     model, plugin = _load_model(args.model, unwrap=False)
-    data = plugin.read(args.data, column=args.column, skip_bad=args.skip_bad)
+    data = plugin.read(args.data, **read_options(args))
     with about(args.data):
         table, own = plugin.score_table(model, data)
     scores = table["score"].to_numpy()
@@ -82,7 +82,7 @@ def cmd_report(args: argparse.Namespace) -> None:
 
     out = check_output(args.output, args.force, (".html",))
     model, plugin = _load_model(args.model, unwrap=False)
-    data = plugin.read(args.data, column=args.column, skip_bad=args.skip_bad)
+    data = plugin.read(args.data, **read_options(args))
     data, labels = _with_labels(args, plugin, data)
     with about(args.data):
         write_report(out, model, data, labels, data_name=Path(args.data).name)

@@ -21,9 +21,14 @@ from collections.abc import Sequence
 import numpy as np
 
 MAGIC = b"AEKZ"
-VERSION = 2  # 1: without the values' CRC-32 (still read)
+# 1: without the values' CRC-32; 2: tables picked in floats; 3: in exact arithmetic
+# (``exact.py``). The container is the same; older versions are still read.
+VERSION = 3
 _HEADER = struct.Struct("<4sB8sIHIII")  # magic, version, model, count, C, S, words, escapes
 _CRC = struct.Struct("<I")
+# A stream holds at most this many values (73,000 images of a Fashion-MNIST codec): a
+# header is read before the values are, and a forged count must not claim gigabytes.
+MAX_VALUES = 2**26
 
 Tables = Sequence[tuple[int, np.ndarray]]  # per channel: first value, probabilities + escape
 
@@ -75,6 +80,11 @@ class Packer:
 
     def finish(self, model_id: bytes, n: int, channels: int, positions: int) -> bytes:
         """The stream: header, coded words, escapes, CRC-32."""
+        if n * channels * positions > MAX_VALUES:
+            raise ValueError(
+                f"{n} codes of {channels * positions} values are more than one "
+                f"stream holds ({MAX_VALUES:,} values): compress them in parts."
+            )
         words = self._encoder.get_compressed().astype("<u4")
         escapes = np.concatenate([np.zeros(0, np.int64), *self._escaped]).astype("<i4")
         body = (_HEADER.pack(MAGIC, VERSION, model_id, n, channels, positions, len(words),
@@ -87,7 +97,7 @@ class Unpacker:
     """The values of a checked stream, group by group, as :class:`Packer` put them."""
 
     def __init__(self, data: bytes, model_id: bytes, channels: int, positions: int) -> None:
-        self.n, words, self._escapes, self._written_crc = _check(
+        self.version, self.n, words, self._escapes, self._written_crc = _check(
             bytes(data), channels, model_id, positions
         )
         self._c = _constriction()
@@ -101,7 +111,12 @@ class Unpacker:
         for k, where in _groups(index.reshape(-1), len(tables)):
             first, probs = tables[k]
             model = self._c.stream.model.Categorical(probs, perfect=False)
-            symbols = self._decoder.decode(model, len(where)).astype(np.int64)
+            try:
+                symbols = self._decoder.decode(model, len(where)).astype(np.int64)
+            except (AssertionError, ValueError, RuntimeError, OverflowError) as error:
+                # constriction's own words ("compressed data that is invalid for the
+                # employed entropy model") name neither the stream nor the cause
+                raise StreamError(_OTHER_VALUES) from error
             outside = symbols == len(probs) - 1
             got = symbols + first
             count = int(outside.sum())
@@ -117,18 +132,22 @@ class Unpacker:
         if self._used != len(self._escapes):
             raise StreamError("the stream is damaged: it holds escaped values it never uses.")
         if self._written_crc is not None and self._written_crc != self._values_crc:
-            raise StreamError(
-                "the stream decoded to other values than were written, its bytes intact: "
-                "this machine works out the model's probabilities differently from the "
-                "one that compressed it. Decompress it where it was compressed."
-            )
+            raise StreamError(_OTHER_VALUES)
+
+
+_OTHER_VALUES = (
+    "the stream decoded to other values than were written, its bytes intact: it was "
+    "coded under other probabilities (a format 1 or 2 stream from another machine: "
+    "decompress it where it was compressed), or its bytes were forged."
+)
 
 
 def _groups(index: np.ndarray, n_tables: int):
     """``(k, positions)`` for each table ``k`` in use, positions in their order."""
     if index.size and (index.min() < 0 or index.max() >= n_tables):
         raise ValueError(f"table indices must lie in [0, {n_tables}).")
-    order = np.argsort(index, kind="stable")
+    small = np.int16 if n_tables <= np.iinfo(np.int16).max else np.int32
+    order = np.argsort(index.astype(small), kind="stable")  # a radix sort for int16
     ks, starts = np.unique(index[order], return_index=True)
     for k, lo, hi in zip(ks, starts, [*starts[1:], len(order)], strict=True):
         yield int(k), order[lo:hi]
@@ -158,9 +177,9 @@ def unpack(data: bytes, tables: Tables, model_id: bytes, positions: int) -> np.n
 
 def _check(
     data: bytes, channels: int, model_id: bytes, positions: int
-) -> tuple[int, np.ndarray, np.ndarray, int | None]:
-    """The count, range-coder words, escapes and values' CRC-32 (None before version 2)
-    of ``data``, after every check."""
+) -> tuple[int, int, np.ndarray, np.ndarray, int | None]:
+    """The format version, count, range-coder words, escapes and values' CRC-32 (None
+    before version 2) of ``data``, after every check."""
     if data[:4] != MAGIC[: len(data)] or not data:
         raise StreamError("these bytes are not an aekit compressed stream (no AEKZ header).")
     if len(data) < _HEADER.size + _CRC.size:
@@ -168,7 +187,7 @@ def _check(
     magic, version, written_by, n, n_channels, n_positions, n_words, n_escapes = (
         _HEADER.unpack_from(data)
     )
-    if version not in (1, VERSION):
+    if not 1 <= version <= VERSION:
         raise StreamError(
             f"the stream has format version {version}; this aekit reads versions 1 to {VERSION}."
         )
@@ -182,6 +201,9 @@ def _check(
             f"the stream holds codes of {n_channels} x {n_positions}; this model's are "
             f"{channels} x {positions}."
         )
+    if n * channels * positions > MAX_VALUES:
+        raise StreamError(f"the stream is damaged: it says it holds {n} codes, more than a "
+                          f"stream holds ({MAX_VALUES:,} values).")  # fmt: skip
     checked = _CRC.size if version >= 2 else 0
     size = _HEADER.size + 4 * (n_words + n_escapes) + checked + _CRC.size
     if len(data) != size:
@@ -194,4 +216,4 @@ def _check(
     words = np.frombuffer(data, "<u4", n_words, start).astype(np.uint32)
     escapes = np.frombuffer(data, "<i4", n_escapes, start + 4 * n_words).astype(np.int64)
     values_crc = _CRC.unpack_from(data, size - 2 * _CRC.size)[0] if checked else None
-    return n, words, escapes, values_crc
+    return version, n, words, escapes, values_crc

@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..arrays.autoencoder import Autoencoder
 from ..arrays.family import CONTRACTIVE, CORRUPTION, NETWORK, SPARSITY, SPARSITY_TARGET
 from ..arrays.input import RowInput, check_rows
-from ..codec.stream import read, write
+from ..codec.stream import learned_tables, read, write
 from ..networks import build_network, config_fields
 from ..objective.penalties import Rate
 from ..params import CODE, LATENT_DIM, TRAINING, WARM_START, Param, parameters
@@ -273,7 +273,8 @@ class ImageAutoencoder(Autoencoder):
         learned density (``bottleneck="quantized"``). :meth:`decompress` with this
         model gives back exactly ``inverse_transform(transform(X))``."""
         self._check_codec("compress")
-        return write(self.network_, np.rint(self.transform(X)).astype(np.int64), self.model_id())
+        codes = np.rint(self.transform(X)).astype(np.int64)
+        return write(self.network_, codes, self.model_id(), self._coding_tables())
 
     def decompress(self, data: bytes) -> np.ndarray:
         """Images, uint8 (n, H, W, C), from bytes :meth:`compress` wrote with this model.
@@ -281,7 +282,7 @@ class ImageAutoencoder(Autoencoder):
         self._check_codec("decompress")
         if not isinstance(data, bytes | bytearray | memoryview):
             raise ValueError(f"decompress takes bytes; got {type(data).__name__}.")
-        codes = read(self.network_, bytes(data), self.model_id())
+        codes = read(self.network_, bytes(data), self.model_id(), self._coding_tables())
         return self.inverse_transform(codes.astype(np.float32))
 
     def _check_codec(self, verb: str) -> None:
@@ -292,6 +293,15 @@ class ImageAutoencoder(Autoencoder):
                 f"{self.bottleneck!r}; fit one with bottleneck='quantized' (CLI: "
                 "--bottleneck quantized)."
             )
+
+    def _coding_tables(self) -> list[tuple[int, np.ndarray]]:
+        """The learned density's tables for these weights. Worked out once in floats
+        (whose last bits may differ between machines), then kept and saved with the
+        model, so every machine that loads it codes under the same numbers."""
+        model_id = self.model_id()
+        if getattr(self, "_tables", (None,))[0] != model_id:  # fitted anew since
+            self._tables = (model_id, learned_tables(self.network_))
+        return self._tables[1]
 
     def model_id(self) -> bytes:
         """8 bytes of the SHA-256 of the weights and the image rule: a stream names the
@@ -333,8 +343,22 @@ class ImageAutoencoder(Autoencoder):
     # ------------------------------------------------------------------ files
     def _own_file_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
         state, tensors = super()._own_file_state()
-        return {**state, "image_spec": self.image_spec_.to_dict()}, tensors
+        state = {**state, "image_spec": self.image_spec_.to_dict()}
+        if self.bottleneck == "quantized":
+            tables = self._coding_tables()
+            state["coding_tables_for"] = self._tables[0].hex()
+            tensors = {**tensors,
+                       "coding_tables.first": torch.tensor([first for first, _ in tables]),
+                       "coding_tables.sizes": torch.tensor([len(p) for _, p in tables]),
+                       "coding_tables.probs": torch.from_numpy(np.concatenate(
+                           [p for _, p in tables]))}  # fmt: skip
+        return state, tensors
 
     def _load_own_file_state(self, state: dict[str, Any], tensors: dict[str, Any]) -> None:
         super()._load_own_file_state(state, tensors)
         self.image_spec_ = ImageSpec.from_dict(state["image_spec"])
+        if "coding_tables_for" in state:  # older files hold none: worked out when needed
+            sizes = tensors["coding_tables.sizes"].tolist()
+            probs = np.split(tensors["coding_tables.probs"].numpy(), np.cumsum(sizes)[:-1])
+            tables = list(zip(tensors["coding_tables.first"].tolist(), probs, strict=True))
+            self._tables = (bytes.fromhex(state["coding_tables_for"]), tables)

@@ -11,6 +11,8 @@ Pillow reads and resizes.
 from __future__ import annotations
 
 import os
+import struct
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,19 +33,30 @@ class BadImage(ValueError):
     """A file that is not a readable image (named in the message)."""
 
 
+def pixel_limit(max_pixels: int | None = None) -> int:
+    """The most pixels an image may declare: ``max_pixels``, at most Pillow's own
+    guard against decompression bombs (``PIL.Image.MAX_IMAGE_PIXELS``, 89,478,485 unless
+    raised there), which is also the default."""
+    from PIL import Image
+
+    ceiling = Image.MAX_IMAGE_PIXELS or np.iinfo(np.int64).max
+    return ceiling if max_pixels is None else min(int(max_pixels), ceiling)
+
+
 @dataclass(frozen=True)
 class Source:
     """One image as given: a path, a PIL image or an array, and the name it goes by."""
 
     item: Any
     name: str | None  # the file path, when there is one
+    max_pixels: int | None = None  # a file declaring more is refused before decoding
 
     def header(self) -> tuple[tuple[int, int], bool]:
         """``((height, width), has_colour)`` without decoding the pixels where possible."""
         if isinstance(self.item, np.ndarray):
             return self.item.shape[:2], self.item.ndim == 3 and self.item.shape[2] >= 3
         if self.name is not None and not hasattr(self.item, "mode"):
-            with opened(self.name) as img:
+            with opened(self.name, self.max_pixels) as img:
                 return (img.height, img.width), img.mode in _COLOUR_MODES
         return (self.item.height, self.item.width), self.item.mode in _COLOUR_MODES
 
@@ -53,30 +66,75 @@ class Source:
             return self.item if self.item.ndim == 3 else self.item[:, :, None]
         if hasattr(self.item, "mode"):
             return native(self.item, self.name or "a PIL image")
-        with opened(self.name) as img:
+        with opened(self.name, self.max_pixels) as img:
             return native(img, self.name)
 
 
-def opened(path: str) -> Any:
-    """The file as a lazily decoded PIL image; a :class:`BadImage` naming it otherwise."""
+def opened(path: str, max_pixels: int | None = None) -> Any:
+    """The file as a lazily decoded PIL image, its header read and its size checked
+    against :func:`pixel_limit`; a :class:`BadImage` naming the file and the cause
+    otherwise (a missing, unreadable or looping path, a header Pillow refuses, a size
+    over the limit)."""
     from PIL import Image, UnidentifiedImageError
 
     try:
-        return Image.open(path)
+        with warnings.catch_warnings():  # Pillow's warning of a size over its limit:
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused below
+            img = Image.open(path)
     except UnidentifiedImageError:
         raise BadImage(f"{path}: not an image Pillow can read.") from None
-    except (OSError, SyntaxError, ValueError) as exc:  # Pillow's word for a bad header
+    except Image.DecompressionBombError as exc:  # over twice Pillow's limit
+        raise BadImage(f"{path}: {exc}"[:300]) from None
+    except OSError as exc:
+        if exc.errno is not None:  # the file system's word: missing, permissions, a loop
+            raise BadImage(f"{path}: cannot be read ({exc.strerror}).") from None
         raise BadImage(f"{path}: damaged or truncated image ({exc}).") from None
+    except (SyntaxError, ValueError, struct.error, EOFError) as exc:  # a bad header
+        raise BadImage(f"{path}: damaged or truncated image ({exc}).") from None
+    limit = pixel_limit(max_pixels)
+    if img.width * img.height > limit:
+        img.close()
+        raise BadImage(
+            f"{path}: declares {img.width} x {img.height} = {img.width * img.height:,} pixels, "
+            f"over the limit of {limit:,} (max_pixels; a guard against decompression bombs)."
+        )
+    return img
+
+
+def decoded(path: str, max_pixels: int | None = None) -> Any:
+    """The file's first frame, decoded now (so a bad file is found here), as a PIL
+    image that keeps its ``filename``; a :class:`BadImage` naming it otherwise."""
+    from PIL import Image
+
+    with opened(path, max_pixels) as img:
+        pixels = native(img, path)
+    out = Image.fromarray(pixels if pixels.shape[2] != 1 else pixels[:, :, 0],
+                          {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[pixels.shape[2]])  # fmt: skip
+    out.filename = path
+    return out
 
 
 def native(img: Any, name: str) -> np.ndarray:
     """The first frame of a PIL image as an ``(H, W, C)`` uint8 array: L, LA, RGB or
     RGBA; 16-bit grey scaled to 8 bits, palettes and CMYK made RGB(A)."""
+    from PIL import Image
+
     try:
         img.seek(0)
         img.load()
-    except (OSError, SyntaxError, ValueError) as exc:  # truncated or damaged data
-        raise BadImage(f"{name}: damaged or truncated image ({exc}).") from None
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+        struct.error,
+        IndexError,
+        TypeError,
+        ZeroDivisionError,
+        Image.DecompressionBombError,
+    ) as exc:
+        # truncated or damaged data; Pillow's decoders say so in these words
+        raise BadImage(f"{name}: damaged or truncated image ({exc})."[:300]) from None
     mode = img.mode
     if mode in _SIXTEEN_BIT:
         wide = np.asarray(img).astype(np.float64)
@@ -97,11 +155,12 @@ def native(img: Any, name: str) -> np.ndarray:
     return array if array.ndim == 3 else array[:, :, None]
 
 
-def sources(X: Any) -> list[Source]:
+def sources(X: Any, max_pixels: int | None = None) -> list[Source]:
     """The images of ``X``: a folder (searched recursively), an image file, or a list of
-    paths, PIL images or ``(H, W[, C])`` arrays (one array of images: :func:`batch`)."""
+    paths, PIL images or ``(H, W[, C])`` arrays (one array of images: :func:`batch`).
+    Files declaring more than ``max_pixels`` are refused (see :func:`pixel_limit`)."""
     if isinstance(X, (str, os.PathLike)):
-        return [Source(None, str(p)) for p in _files(Path(X))]
+        return [Source(None, str(p), max_pixels) for p in _files(Path(X))]
     if hasattr(X, "mode") and hasattr(X, "size"):  # one PIL image
         return [Source(X, None)]
     if not isinstance(X, Sequence) or isinstance(X, (bytes, str)):
@@ -112,9 +171,9 @@ def sources(X: Any) -> list[Source]:
     out = []
     for i, item in enumerate(X):
         if isinstance(item, (str, os.PathLike)):
-            if not Path(item).is_file():
+            if not Path(item).is_file() and not Path(item).is_symlink():
                 raise ValueError(f"{item}: no such image file.")
-            out.append(Source(None, str(item)))
+            out.append(Source(None, str(item), max_pixels))
         elif hasattr(item, "mode") and hasattr(item, "size"):
             out.append(Source(item, getattr(item, "filename", None) or None))
         else:
@@ -126,6 +185,26 @@ def sources(X: Any) -> list[Source]:
                 )
             out.append(Source(array, None))
     return out
+
+
+def read_images(
+    source: str | os.PathLike, *, skip_bad: bool = False, max_pixels: int | None = None
+) -> list[Any]:
+    """The images of a folder (searched recursively) or file, decoded, as PIL images
+    that keep their ``filename``: what ``aekit train --model image`` reads. A file that
+    is not a readable image, or declares more than ``max_pixels`` (default: Pillow's
+    limit), is a :class:`BadImage` naming it; with ``skip_bad`` it is left out instead
+    and the count said in a warning.
+
+    >>> model.fit(aekit.read_images("photos/", skip_bad=True))  # doctest: +SKIP
+    """
+    from ..data import read_files
+
+    names = [s.name for s in sources(source, max_pixels)]
+    images, _ = read_files(names, lambda name: decoded(name, max_pixels), skip_bad, "image")
+    if not images:
+        raise BadImage(f"{source}: no readable image.")
+    return images
 
 
 def batch(X: np.ndarray, channels_first: bool = False) -> np.ndarray:
@@ -166,7 +245,9 @@ def _files(path: Path) -> list[Path]:
         return [path]
     if not path.is_dir():
         raise ValueError(f"{path}: no such image file or folder.")
-    found = sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
+    # a link that leads nowhere (missing target, loop) is kept, to be named when read
+    found = sorted(p for p in path.rglob("*")
+                   if p.suffix.lower() in SUFFIXES and (p.is_file() or p.is_symlink()))  # fmt: skip
     if not found:
         anything = next((p for p in path.rglob("*") if p.is_file()), None)
         what = "is empty" if anything is None else "holds no image file"

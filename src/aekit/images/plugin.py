@@ -19,14 +19,14 @@ from ..saving.files import write_atomic
 from ..saving.outputs import check_output
 from .autoencoder import ImageAutoencoder
 from .displays import png_bytes
-from .input import SUFFIXES, sources
+from .input import SUFFIXES, decoded, sources
 
 
 class Images(Arrays):
     name = "images"
     estimators = ("ImageAutoencoder",)
     models = {"image": f"image: pictures (DATA: a folder or file of {' '.join(SUFFIXES)})"}
-    read_flags = ("skip_bad",)
+    read_flags = ("skip_bad", "max_pixels")
     report_limit = 1000
 
     # ------------------------------------------------------------ training
@@ -34,7 +34,8 @@ class Images(Arrays):
         return [p for p in ImageAutoencoder._parameters if p.flag]
 
     def accepts(self, model: str) -> set[str]:
-        return {p.name for p in ImageAutoencoder._parameters} | set(_DETECTOR) | {"skip_bad"}
+        own = {p.name for p in ImageAutoencoder._parameters}
+        return own | set(_DETECTOR) | set(self.read_flags)
 
     def refusal(self, model: str, name: str, owners: list[str]) -> str:
         return super(Arrays, self).refusal(model, name, owners)
@@ -47,13 +48,16 @@ class Images(Arrays):
         return self._with_detector(ImageAutoencoder, params)
 
     # ------------------------------------------------------------ data in and out
-    def _read(self, source: str, skip_bad: bool = False, **options: Any) -> list[Any]:
+    def _read(
+        self, source: str, skip_bad: bool = False, max_pixels: int | None = None
+    ) -> list[Any]:
         """The images of a folder (or one file), decoded, as PIL images that keep their
         file names; with ``skip_bad`` unreadable files are left out and counted."""
         path = Path(source)
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             raise UsageError(f"{source}: no such file or folder.")
-        images = read_each([s.name for s in sources(str(path))], _decoded, "image", skip_bad)
+        names = [s.name for s in sources(str(path))]
+        images = read_each(names, lambda name: decoded(name, max_pixels), "image", skip_bad)
         if not images:
             raise UsageError(f"{source}: no readable image.")
         return images
@@ -70,8 +74,8 @@ class Images(Arrays):
             images = model.inverse_transform(read_data(codes_source))
         return write_images(output, force, images, _stems(codes_source, len(images)))
 
-    def compress(self, model: Any, source: str, out: Path, skip_bad: bool = False) -> str:
-        images = self.read(source, skip_bad=skip_bad)
+    def compress(self, model: Any, source: str, out: Path, **read: Any) -> str:
+        images = self.read(source, **read)
         with about(source):
             pixels = model.pixels(images)  # read and resized once, for the stream and PNG
             stream = model.compress(pixels)
@@ -146,21 +150,6 @@ def _stems(source: str, n: int) -> list[str]:
     names = order.read_text().splitlines() if order.is_file() else []
     stems = [Path(n).stem for n in names] if len(names) == n else []
     return stems if len(set(stems)) == len(stems) else []
-
-
-def _decoded(path: str) -> Any:
-    """The file's first frame, decoded now (so a bad file is found here), as a PIL
-    image that keeps its ``filename``."""
-    from PIL import Image
-
-    from .input import native, opened
-
-    with opened(path) as img:
-        pixels = native(img, path)
-    out = Image.fromarray(pixels if pixels.shape[2] != 1 else pixels[:, :, 0],
-                          {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[pixels.shape[2]])  # fmt: skip
-    out.filename = path
-    return out
 
 
 def write_images(folder: str, force: bool, images: np.ndarray, stems: list[str]) -> str:

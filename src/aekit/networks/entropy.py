@@ -121,19 +121,27 @@ SCALES = np.exp(np.linspace(math.log(0.11), math.log(256.0), 64))
 _FRACTIONS = 8
 
 
-@functools.cache
-def gaussian_tables() -> list[tuple[int, np.ndarray]]:
-    """The tables of every (mean fraction, scale), fraction-major, in the form of
-    :meth:`FactorizedDensity.tables`."""
+def gaussian_probabilities(exact: bool = False) -> list[tuple[int, np.ndarray]]:
+    """The probabilities of every (mean fraction, scale), fraction-major, in the form of
+    :meth:`FactorizedDensity.tables`. ``exact``: each table's reach from 8 x its scale
+    rounded to 6 places first, since exp(log(256)) may land on either side of 256 (what
+    format 3 streams use; format 2 used the plain ceiling)."""
     from scipy.special import ndtr
 
     out = []
     for fraction in np.arange(_FRACTIONS) / _FRACTIONS:
         for scale in SCALES:
-            reach = math.ceil(8 * scale) + 1
+            reach = math.ceil(round(8 * scale, 6) if exact else 8 * scale) + 1
             d = np.abs(np.arange(-reach, reach + 2) - fraction)
             out.append((-reach, _with_escape(ndtr((0.5 - d) / scale) - ndtr((-0.5 - d) / scale))))
     return out
+
+
+@functools.cache
+def gaussian_tables() -> list[tuple[int, np.ndarray]]:
+    """The float tables format 2 streams were coded under (see :mod:`aekit.codec.exact`
+    for format 3's)."""
+    return gaussian_probabilities()
 
 
 def gaussian_index(mean: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -43,7 +43,10 @@ def atomic_writer(path: str | os.PathLike) -> Iterator[BinaryIO]:
     """A binary file to write ``path`` through: a temporary file next to it, synced and
     renamed over ``path`` when the block ends, deleted if the block raises."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _unwritten(path, exc) from None
     try:
         # mkstemp makes the file private (0600); give it the mode a plain open() would.
         os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else _default_mode())
@@ -52,9 +55,20 @@ def atomic_writer(path: str | os.PathLike) -> Iterator[BinaryIO]:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as exc:  # a full disk, a file-size limit, a vanished folder
+        Path(tmp).unlink(missing_ok=True)
+        raise _unwritten(path, exc) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _unwritten(path: Path, exc: OSError) -> OSError:
+    """The error of a write that failed: the file, the cause, and what is there now."""
+    before = "the file there is as it was" if path.exists() else "nothing was written there"
+    error = OSError(f"{path}: could not be written ({exc.strerror or exc}); {before}.")
+    error.errno = exc.errno  # still a full disk (ENOSPC) or a size limit (EFBIG) to callers
+    return error
 
 
 def read_safetensors_header(f: BinaryIO, size: int) -> tuple[dict[str, Any], bytes]:

@@ -28,7 +28,7 @@ class Text(Modality):
     def estimator(self, model: str, params: dict[str, Any]) -> TextAutoencoder:
         return TextAutoencoder(**params)
 
-    def _read(self, source: str, column: str | None = None, **options: Any) -> list[str]:
+    def _read(self, source: str, column: str | None = None) -> list[str]:
         from ..data import read_texts
 
         return read_texts(source, column)
