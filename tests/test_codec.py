@@ -183,7 +183,7 @@ def test_stream_branches_each_have_their_message():
     assert np.array_equal(unpack(stream, tables, b"\0" * 8, 3), codes)
     with pytest.raises(StreamError, match="longer than it says"):
         unpack(stream + b"\0", tables, b"\0" * 8, 3)
-    with pytest.raises(StreamError, match="format version 9; this aekit reads versions 1 to 2"):
+    with pytest.raises(StreamError, match="format version 9; this aekit reads versions 1 to 3"):
         unpack(stream[:4] + b"\x09" + stream[5:], tables, b"\0" * 8, 3)
     # The header ends in the escapes' count; the escapes sit just before the two CRCs.
     from aekit.codec.bitstream import _HEADER

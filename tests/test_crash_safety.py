@@ -15,7 +15,8 @@ import pytest
 import aekit
 from aekit.cli import main
 
-TRAIN = ["--epochs", "6", "--batch-size", "16", "--latent-dim", "3", "--seed", "0", "--quiet"]
+# Long enough that training, not reading and saving, fills most of a run: ~1,000 steps.
+TRAIN = ["--epochs", "8", "--batch-size", "16", "--latent-dim", "3", "--seed", "0", "--quiet"]
 
 # Runs ``aekit train`` in forked children of one process that has imported aekit (so
 # each run starts in milliseconds, not the seconds of importing torch) and kills each
@@ -42,7 +43,7 @@ for argv, moment in json.loads(sys.argv[1]):
 def data(tmp_path_factory):
     folder = tmp_path_factory.mktemp("crash")
     rng = np.random.default_rng(0)
-    np.save(folder / "x.npy", (rng.random((400, 3)) @ rng.random((3, 24))).astype(np.float32))
+    np.save(folder / "x.npy", (rng.random((2000, 3)) @ rng.random((3, 24))).astype(np.float32))
     return folder / "x.npy"
 
 
@@ -58,7 +59,7 @@ def _drive(runs):
 
 
 def test_sigkill_at_20_moments_leaves_whole_files_and_resume_finishes(data, tmp_path):
-    (span,) = _drive([(_train(data, tmp_path / "whole"), None)])  # read, 6 epochs, save
+    (span,) = _drive([(_train(data, tmp_path / "whole"), None)])  # read, 8 epochs, save
     moments = np.sort(np.random.default_rng(0).uniform(0, 1.1 * span, 20))
     folders = [tmp_path / f"kill{k}" for k in range(20)]
     _drive([(_train(data, f), float(m)) for f, m in zip(folders, moments, strict=True)])
@@ -66,7 +67,7 @@ def test_sigkill_at_20_moments_leaves_whole_files_and_resume_finishes(data, tmp_
     for folder, moment in zip(folders, moments, strict=True):
         model = folder / "m.aek"
         if model.exists():  # whole: it loads, and it is the finished run's
-            assert aekit.load(model).history_["epoch"][-1] == 6
+            assert aekit.load(model).history_["epoch"][-1] == 8
             seen["whole model"] += 1
             continue
         seen["no model"] += 1
@@ -74,7 +75,7 @@ def test_sigkill_at_20_moments_leaves_whole_files_and_resume_finishes(data, tmp_
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # killed before its first checkpoint: said so
             assert main(_train(data, folder, "--resume")) == 0, f"killed at {moment:.2f}s"
-        assert aekit.load(model).history_["epoch"][-1] == 6
+        assert aekit.load(model).history_["epoch"][-1] == 8
     # the moments fell before the first checkpoint, between checkpoints and after the end
     assert seen["no model"] > seen["a checkpoint"] > 0 and seen["whole model"] > 0, seen
 
