@@ -2,7 +2,8 @@
 
 ``dense`` (MLP), ``conv`` (strided convolutions for images), ``tcn`` (dilated 1-D
 convolutions for windows of a time series), ``series-gru`` (recurrent, for the same
-windows) and ``gru`` (a sequence-to-sequence network for token ids); see
+windows), ``gru`` (a sequence-to-sequence network for token ids) and ``waveform``
+(strided 1-D convolutions from samples to a code per frame and back); see
 :mod:`aekit.networks.registry` for the contract every network, built-in or the user's
 own, follows.
 """
@@ -15,6 +16,7 @@ from . import (  # noqa: F401  (importing them registers them)
     sequence,
     series_gru,
     tcn,
+    waveform,
 )
 from .layers import ACTIVATIONS
 from .registry import (
