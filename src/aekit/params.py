@@ -14,7 +14,7 @@ import dataclasses
 import inspect
 import os
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import Any, ClassVar
@@ -125,17 +125,25 @@ def positive_int(name: str, default: Any, kind: str, doc: str, **flag: Any) -> P
                  {"type": int, **flag}, int)  # fmt: skip
 
 
+def one_of(
+    name: str, default: str, choices: Sequence[str], doc: str, *, cli: bool = True, **flag: Any
+) -> Param:
+    """A parameter that takes one of ``choices``: its constraint, its type in the
+    docstring and (with ``cli``) its flag's choices, all from the one list."""
+    kind = "{" + ", ".join(f'"{c}"' for c in choices) + "}"
+    return Param(name, default, [StrOptions(set(choices))], kind, doc,
+                 {"choices": list(choices), **flag} if cli else None, str)  # fmt: skip
+
+
 # ---------------------------------------------------------------- shared model settings
 LATENT_DIM = positive_int("latent_dim", 32, "int", "Width of the code.", help="code width")
-BOTTLENECK = Param(
-    "bottleneck", "deterministic", [StrOptions({"deterministic", "gaussian", "quantized"})],
-    '{"deterministic", "gaussian", "quantized"}',
+BOTTLENECK = one_of(
+    "bottleneck", "deterministic", ("deterministic", "gaussian", "quantized"),
     'The code: "deterministic", the encoder\'s output; "gaussian", a variational '
     "autoencoder (a posterior per sample, a KL term to the prior N(0, I) weighted by beta, "
     "ramped up over kl_warmup of the run, with free_bits), which can sample; "
     '"quantized" (ImageAutoencoder), a codec: integer codes with a learned density, '
-    "written as real bits by compress (the rate weighted by rate_weight).",
-    {"choices": ["deterministic", "gaussian", "quantized"]}, str)  # fmt: skip
+    "written as real bits by compress (the rate weighted by rate_weight).")  # fmt: skip
 BETA = Param(
     "beta",
     1.0,
@@ -167,16 +175,14 @@ VARIATIONAL = Param(
     {"action": "store_true", "help": "deprecated: --bottleneck gaussian"},
     bool | str)  # fmt: skip
 
-HANDLE_MISSING = Param(
-    "handle_missing", "error", [StrOptions({"error", "impute", "interpolate"})],
-    '{"error", "impute", "interpolate"}',
+HANDLE_MISSING = one_of(
+    "handle_missing", "error", ("error", "impute", "interpolate"),
     "Missing values (NaN): an error naming the first, or filled. \"impute\" (tables): "
     "numeric gaps take the column mean, plus an indicator input per column with gaps at "
     'fit, categorical ones the "unknown" category. "interpolate" (series): linearly along '
     "time (by position; the ends by the nearest value); a channel with no value at all is "
     "an error either way.",
-    {"choices": ["error", "impute", "interpolate"],
-     "help": "missing values: error, impute (tables), interpolate (series)"}, str)  # fmt: skip
+    help="missing values: error, impute (tables), interpolate (series)")  # fmt: skip
 
 # ---------------------------------------------------------------- training parameters
 # Every neural estimator takes these, with its own defaults where it says so.
@@ -202,10 +208,10 @@ TRAINING: tuple[Param, ...] = (
           int | np.random.RandomState | None),
     Param("device", "auto", [str], "str", '"auto" (CUDA when present), "cpu", "cuda" or '
           '"cuda:N".', {"help": "auto (default), cpu, cuda or cuda:N"}, str),
-    Param("precision", "fp32", [StrOptions({"fp32", "bf16"})], '{"fp32", "bf16"}',
-          '"bf16" runs the forward passes of training under bfloat16 autocast (weights and '
-          "optimiser stay float32): faster on GPUs with bfloat16 units.",
-          {"choices": ["fp32", "bf16"], "help": "bf16: autocast (GPUs)"}, str),
+    one_of("precision", "fp32", ("fp32", "bf16"),
+           '"bf16" runs the forward passes of training under bfloat16 autocast (weights and '
+           "optimiser stay float32): faster on GPUs with bfloat16 units.",
+           help="bf16: autocast (GPUs)"),
     Param("checkpoint_dir", None, [None, str, os.PathLike], "str or path",
           "Folder for a training checkpoint written (atomically) after every epoch: "
           "weights, optimiser, random generators, history. See resume.",
@@ -218,11 +224,11 @@ TRAINING: tuple[Param, ...] = (
           {"action": "store_true",
            "help": "go on from the checkpoint (--checkpoint-dir, default MODEL.checkpoint)"},
           bool),
-    Param("on_divergence", "raise", [StrOptions({"raise", "skip"})], '{"raise", "skip"}',
-          'A NaN or infinite loss: "raise" stops training, restores the last good weights '
+    one_of("on_divergence", "raise", ("raise", "skip"),
+           'A NaN or infinite loss: "raise" stops training, restores the last good weights '
           'and raises TrainingDiverged (a ValueError); "skip" leaves that batch out and '
-          'counts it in history_["skipped_batches"].',
-          {"choices": ["raise", "skip"], "help": "a NaN or inf loss: stop or skip"}, str),
+           'counts it in history_["skipped_batches"].',
+           help="a NaN or inf loss: stop or skip"),
     Param("callbacks", (), [list, tuple], "list of aekit.callbacks.Callback",
           "Objects called around the training loop (see aekit.callbacks), e.g. "
           "aekit.callbacks.TensorBoard(log_dir). Not saved in model files.",

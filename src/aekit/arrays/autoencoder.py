@@ -15,14 +15,7 @@ from ..objective import Objective
 from ..objective.reconstruction import BCE, MSE, LogMSE
 from ..params import CODE, HANDLE_MISSING, LATENT_DIM, TRAINING, WARM_START, parameters
 from ..saving.model_file import register_estimator
-from .family import (
-    CONTRACTIVE,
-    CORRUPTION,
-    NETWORK,
-    SPARSITY,
-    SPARSITY_TARGET,
-    FamilyEstimator,
-)
+from .family import NETWORK, REGULARISERS, FamilyEstimator
 from .input import (
     RowInput,
     TableInput,
@@ -93,8 +86,8 @@ class Autoencoder(FamilyEstimator):
     (3, 64)
     """
 
-    _parameters = parameters(LATENT_DIM, NETWORK, CODE, CORRUPTION, SPARSITY, SPARSITY_TARGET,
-                             CONTRACTIVE, HANDLE_MISSING, TRAINING, WARM_START)  # fmt: skip
+    _parameters = parameters(LATENT_DIM, NETWORK, CODE, REGULARISERS, HANDLE_MISSING, TRAINING,
+                             WARM_START)  # fmt: skip
     _no_prior = (
         "Autoencoder cannot sample: its code space has no prior to draw from. Fit it with "
         'bottleneck="gaussian" (or a VariationalAutoencoder; CLI: --bottleneck gaussian or '

@@ -20,7 +20,7 @@ from ..networks import ACTIVATIONS, NETWORKS, build_network
 from ..objective.bottleneck import BOTTLENECKS
 from ..objective.corruption import NOISE_TYPES, Corruption, check_noise
 from ..objective.penalties import Contractive, KLSparsity, L1Activity
-from ..params import Param
+from ..params import Param, one_of
 from .input import column_reduce
 
 _FLOAT = Interval(Real, 0, None, closed="left")
@@ -81,18 +81,16 @@ NETWORK = (
         None,
         str,
     ),
-    Param(
+    one_of(
         "loss",
         "auto",
-        [StrOptions({"auto", "mse", "psnr", "bce"})],
-        '{"auto", "mse", "psnr", "bce"}',
+        ("auto", "mse", "psnr", "bce"),
         "Reconstruction loss. Data in [0, 1] is modelled with a sigmoid output, other "
         'data is standardised first; "auto" uses mean squared error in both cases (a '
         'VAE: binary cross-entropy for data in [0, 1]; ImageAutoencoder: "psnr"). '
         '"psnr" averages each sample\'s log squared error, which maximises the mean '
         'PSNR (not for a VAE). "bce" needs data in [0, 1].',
-        None,
-        str,
+        cli=False,
     ),
 )
 CORRUPTION = (
@@ -108,17 +106,14 @@ CORRUPTION = (
         {"type": float, "help": "denoising: corruption level while training"},
         float,
     ),
-    Param(
+    one_of(
         "noise_type",
         "gaussian",
-        [StrOptions(set(NOISE_TYPES))],
-        '{"gaussian", "masking", "salt_pepper"}',
+        NOISE_TYPES,
         '"gaussian": add noise of standard deviation noise (clipped to [0, 1] for data in '
         '[0, 1]); "masking": zero a noise fraction of the inputs (the feature mean for '
         'standardised data); "salt_pepper": set a noise fraction to the feature\'s minimum '
         "or maximum.",
-        {"choices": list(NOISE_TYPES)},
-        str,
     ),
 )
 SPARSITY = Param(
@@ -152,6 +147,9 @@ CONTRACTIVE = Param(
     {"type": float, "help": "weight of the Jacobian penalty"},
     float,
 )
+# The denoising, sparse and contractive settings that FamilyEstimator's steps read, in
+# the order every estimator of the family lists them.
+REGULARISERS = (*CORRUPTION, SPARSITY, SPARSITY_TARGET, CONTRACTIVE)
 
 
 class FamilyEstimator(NeuralEstimator):

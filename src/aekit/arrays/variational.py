@@ -10,7 +10,7 @@ import numpy as np
 from ..params import CODE, HANDLE_MISSING, LATENT_DIM, TRAINING, WARM_START, parameters
 from ..saving.model_file import register_estimator
 from .autoencoder import Autoencoder
-from .family import CONTRACTIVE, CORRUPTION, NETWORK, SPARSITY, SPARSITY_TARGET
+from .family import NETWORK, REGULARISERS
 
 
 @register_estimator
@@ -50,9 +50,8 @@ class VariationalAutoencoder(Autoencoder):
     """
 
     # A preset: Autoencoder's settings, with a Gaussian bottleneck by default.
-    _parameters = parameters(LATENT_DIM, NETWORK, CODE, CORRUPTION, SPARSITY, SPARSITY_TARGET,
-                             CONTRACTIVE, HANDLE_MISSING, TRAINING, WARM_START,
-                             bottleneck="gaussian")  # fmt: skip
+    _parameters = parameters(LATENT_DIM, NETWORK, CODE, REGULARISERS, HANDLE_MISSING, TRAINING,
+                             WARM_START, bottleneck="gaussian")  # fmt: skip
 
     def sample(self, n_samples: int = 1, random_state: Any = None) -> np.ndarray:
         """Decode ``n_samples`` draws from the prior N(0, I) into data.

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ..arrays.autoencoder import Autoencoder
@@ -19,6 +19,7 @@ from ..params import (
     Declared,
     Param,
     inherited,
+    one_of,
     parameters,
     positive_int,
 )
@@ -115,14 +116,13 @@ class AudioAutoencoder(
         Param("normalize", True, ["boolean"], "bool",
               "Scale each clip to a peak of 1 before anything else: the recording level is "
               "not content. Decoded clips are scaled to a peak of 1 too.", None, bool),
-        Param("standardize", "bands", [StrOptions({"bands", "clip"})], '{"bands", "clip"}',
-              '"bands": each mel band is standardised with the fit data\'s mean and standard '
+        one_of("standardize", "bands", ("bands", "clip"),
+               '"bands": each mel band is standardised with the fit data\'s mean and standard '
               'deviation. "clip": each clip\'s own mean per band, over its sounding frames '
               "(within 15 dB of its loudest), is removed first (cepstral mean normalisation, "
               "as speech recognisers do): the speaker's and the microphone's spectral colour "
               "go, so codes describe what is said, and decoded clips get the fit data's "
-              "average colour instead of their own.",
-              {"choices": ["bands", "clip"], "help": "default bands"}, str),
+               "average colour instead of their own.", help="default bands"),
         Param("augment", (), [tuple, list], "tuple of float",
               "Speed factors: each fit clip is also learnt played back at each of these "
               "speeds (resampled, so pitch moves too, like a shorter or longer vocal tract), "

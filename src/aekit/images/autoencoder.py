@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..arrays.autoencoder import Autoencoder
-from ..arrays.family import CONTRACTIVE, CORRUPTION, NETWORK, SPARSITY, SPARSITY_TARGET
+from ..arrays.family import NETWORK, REGULARISERS
 from ..arrays.input import RowInput, check_rows
 from ..codec.stream import learned_tables, read, write
 from ..networks import build_network, config_fields
@@ -145,8 +145,7 @@ class ImageAutoencoder(Autoencoder):
     """
 
     _parameters = parameters(LATENT_DIM, IMAGE, _NETWORK, LATENT_SHAPE, CODE, RATE_WEIGHT,
-                             HYPERPRIOR, CORRUPTION, SPARSITY, SPARSITY_TARGET, CONTRACTIVE,
-                             TRAINING, WARM_START,
+                             HYPERPRIOR, REGULARISERS, TRAINING, WARM_START,
                              latent_dim=128, architecture="conv", batch_size=64)  # fmt: skip
     _bottlenecks = ("deterministic", "gaussian", "quantized")  # a codec too
     _no_prior = (

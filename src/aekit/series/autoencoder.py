@@ -12,14 +12,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..arrays.family import (
-    CONTRACTIVE,
-    CORRUPTION,
-    NETWORK,
-    SPARSITY,
-    SPARSITY_TARGET,
-    FamilyEstimator,
-)
+from ..arrays.family import NETWORK, REGULARISERS, FamilyEstimator
 from ..estimator import VariationalAlias
 from ..objective import Objective
 from ..objective.reconstruction import MSE
@@ -125,8 +118,7 @@ class SeriesAutoencoder(VariationalAlias, FamilyEstimator):
     """
 
     _parameters = parameters(LATENT_DIM, SERIES, HANDLE_MISSING, _NETWORK, CODE, VARIATIONAL,
-                             CORRUPTION, SPARSITY, SPARSITY_TARGET, CONTRACTIVE, TRAINING,
-                             WARM_START, latent_dim=16, architecture="tcn",
+                             REGULARISERS, TRAINING, WARM_START, latent_dim=16, architecture="tcn",
                              batch_size=64)  # fmt: skip
 
     def fit(self, X: Any, y: Any = None) -> SeriesAutoencoder:

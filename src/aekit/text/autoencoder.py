@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ..estimator import NeuralEstimator, VariationalAlias
@@ -21,6 +21,7 @@ from ..params import (
     TRAINING,
     VARIATIONAL,
     Param,
+    one_of,
     parameters,
     positive_int,
 )
@@ -31,10 +32,10 @@ from .tokenizer import KINDS
 
 TEXT = (
     LATENT_DIM,
-    Param("tokenizer", "bpe", [StrOptions(set(KINDS))], '{"bpe", "word", "char"}',
-          'How texts become tokens. "bpe": sub-word pieces, so unseen words are spelt from '
+    one_of("tokenizer", "bpe", KINDS,
+           'How texts become tokens. "bpe": sub-word pieces, so unseen words are spelt from '
           'pieces; "word": whitespace-split words, those outside the vocabulary become '
-          '[UNK]; "char": characters.', {"choices": list(KINDS), "help": "default bpe"}, str),
+           '[UNK]; "char": characters.', help="default bpe"),
     Param("vocab_size", 2000, [Interval(Integral, 8, None, closed="left")], "int",
           'Largest vocabulary for "bpe" and "word" (four reserved tokens included). Unseen '
           "words are spelt from its pieces. NPS Chat (300 s, 2 cores, seeds 0 and 1): "
@@ -44,8 +45,8 @@ TEXT = (
           "(reconstructions are then lower-case).", None, bool),
     positive_int("max_length", 64, "int", "Tokens kept per text; longer texts are cut, with a "
                  "warning.", help="tokens kept per text"),
-    Param("network", "gru", [StrOptions({"gru"})], '{"gru"}',
-          "Encoder / decoder: a bidirectional GRU encoder and a GRU decoder.", None, str),
+    one_of("network", "gru", ("gru",),
+           "Encoder / decoder: a bidirectional GRU encoder and a GRU decoder.", cli=False),
     positive_int("embedding_dim", 64, "int", "Width of the token embeddings."),
     positive_int("hidden_dim", 128, "int", "Width of the decoder's GRU state; each direction "
                  "of the encoder has half. Small trains more texts per second, which is what "
