@@ -273,7 +273,8 @@ class ImageAutoencoder(Autoencoder):
         model gives back exactly ``inverse_transform(transform(X))``."""
         self._check_codec("compress")
         codes = np.rint(self.transform(X)).astype(np.int64)
-        return write(self.network_, codes, self.model_id(), self._coding_tables())
+        model_id = self.model_id()  # a hash of every weight: once per call
+        return write(self.network_, codes, model_id, self._coding_tables(model_id))
 
     def decompress(self, data: bytes) -> np.ndarray:
         """Images, uint8 (n, H, W, C), from bytes :meth:`compress` wrote with this model.
@@ -281,7 +282,8 @@ class ImageAutoencoder(Autoencoder):
         self._check_codec("decompress")
         if not isinstance(data, bytes | bytearray | memoryview):
             raise ValueError(f"decompress takes bytes; got {type(data).__name__}.")
-        codes = read(self.network_, bytes(data), self.model_id(), self._coding_tables())
+        model_id = self.model_id()
+        codes = read(self.network_, bytes(data), model_id, self._coding_tables(model_id))
         return self.inverse_transform(codes.astype(np.float32))
 
     def _check_codec(self, verb: str) -> None:
@@ -293,11 +295,11 @@ class ImageAutoencoder(Autoencoder):
                 "--bottleneck quantized)."
             )
 
-    def _coding_tables(self) -> list[tuple[int, np.ndarray]]:
+    def _coding_tables(self, model_id: bytes | None = None) -> list[tuple[int, np.ndarray]]:
         """The learned density's tables for these weights. Worked out once in floats
         (whose last bits may differ between machines), then kept and saved with the
         model, so every machine that loads it codes under the same numbers."""
-        model_id = self.model_id()
+        model_id = self.model_id() if model_id is None else model_id
         if getattr(self, "_tables", (None,))[0] != model_id:  # fitted anew since
             self._tables = (model_id, learned_tables(self.network_))
         return self._tables[1]
