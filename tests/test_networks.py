@@ -23,7 +23,7 @@ CONFIGS = {
 CONFIGS["entropy-coded"] = dict(
     network="dense", network_config=CONFIGS["dense"], channels=3, n_features=13
 )
-CONFIGS["waveform"] = dict(latent_channels=3, width=4)
+CONFIGS["waveform"] = dict(latent_dim=3, width=4)
 SEQUENCE = {"gru"}  # token ids in, next-token logits out: their own contract below
 FRAMES = {"waveform"}  # a code per frame of any length: its contract is tests/test_waveform.py
 ROWS = sorted(set(CONFIGS) - SEQUENCE - FRAMES)

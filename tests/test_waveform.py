@@ -26,7 +26,7 @@ RATE = 8000
 @pytest.mark.parametrize("length", [1, 39, 40, 41, 4000, 12345])
 def test_any_length_comes_back_with_its_length(length):
     torch.manual_seed(0)
-    network = build_network("waveform", latent_channels=4)
+    network = build_network("waveform", latent_dim=4)
     x = torch.randn(2, length)
     code = network.encode(x)
     frames = math.ceil(length / 40)
@@ -38,7 +38,7 @@ def test_any_length_comes_back_with_its_length(length):
 
 def test_a_gaussian_code_is_the_means_then_the_log_variances():
     torch.manual_seed(0)
-    network = build_network("waveform", latent_channels=3, code_params=2)
+    network = build_network("waveform", latent_dim=3, code_params=2)
     h = network.encode(torch.randn(1, 400))
     raw = network.encoder(torch.randn(1, 1, 400))
     assert h.shape == (1, 2 * 3 * 10) and raw.shape == (1, 6, 10)
@@ -106,7 +106,7 @@ def test_the_waveform_loss_is_zero_on_the_clip_and_trains_a_network():
     clips = torch.stack([torch.sin(2 * math.pi * f * t) for f in (300.0, 500.0, 700.0, 900.0)])
     loss = WaveformLoss(RATE)
     assert loss.loss(clips, clips).item() == 0.0
-    network = build_network("waveform", latent_channels=4, width=8)
+    network = build_network("waveform", latent_dim=4, width=8)
     optimiser = torch.optim.Adam(network.parameters(), lr=3e-3)
     first = None
     for _ in range(40):

@@ -185,6 +185,27 @@ _NO_CODEC = (
 )
 
 
+def names_beside(out: Path, names: list[str]) -> str:
+    """Write which file each item of ``out`` came from into ``out`` with .txt, for
+    ``decode`` and ``decompress`` to name their files after (see :func:`stems_beside`);
+    the words ``encode`` and ``compress`` add to their line."""
+    from .saving.files import write_atomic
+
+    order = out.with_suffix(".txt")
+    write_atomic(order, "".join(f"{name}\n" for name in names).encode())
+    return f" (file order in {order})"
+
+
+def stems_beside(source: str, n: int) -> list[str]:
+    """The names of the ``n`` source files that the list beside ``source`` (same name,
+    .txt) gives, for the decoded items; none (numbered files) without one, or when two
+    share a name."""
+    order = Path(source).with_suffix(".txt")
+    names = order.read_text().splitlines() if order.is_file() else []
+    stems = [Path(n).stem for n in names] if len(names) == n else []
+    return stems if len(set(stems)) == len(stems) else []
+
+
 def read_each(files: list[Any], read: Any, what: str, skip_bad: bool) -> list[Any]:
     """``read(file)`` for each file: one that is unreadable (a ValueError) stops the run
     with its name, or with ``skip_bad`` is left out and counted on stderr."""

@@ -26,6 +26,10 @@ from ..params import (
 from ..saving.model_file import register_estimator
 from .input import ClipInput
 from .spectrogram import spectral_convergence
+from .waveform_model import WAVEFORM, WaveformModel
+
+# The waveform model's own settings that the wrapper takes and hands on.
+_WAVEFORM = tuple(p for p in WAVEFORM if p.name in ("width", "segment", "rate_weight", "bitrate"))
 
 
 def _default_model() -> Autoencoder:
@@ -89,6 +93,14 @@ class AudioAutoencoder(
     """
 
     _parameters = parameters(
+        one_of("representation", "auto", ("auto", "logmel", "waveform"),
+               '"logmel": the autoencoder learns log-mel spectrograms of clips of one '
+               "duration, one code per clip (the better features for a classifier), and "
+               'decodes by Griffin-Lim. "waveform": a convolutional network hears the '
+               "samples of each clip at its own length, gives a code per 5 ms frame and "
+               "decodes straight to samples (the better sound; a codec with "
+               'bottleneck="quantized"). "auto": waveform for a codec, else logmel.',
+               help="logmel (one code per clip) or waveform (a code per frame)"),
         inherited([LATENT_DIM], "autoencoder"),
         Param("autoencoder", None, [None, HasMethods(["fit", "transform", "inverse_transform"])],
               "Autoencoder or VariationalAutoencoder",
@@ -132,10 +144,12 @@ class AudioAutoencoder(
                "help": "also learn clips at these speeds"}, tuple[float, ...]),
         positive_int("n_iter", 32, "int", "Griffin-Lim iterations when decoding to waveforms."),
         inherited(CODE, "autoencoder"),
+        inherited(_WAVEFORM, "autoencoder"),
         inherited(TRAINING, "autoencoder"),
     )  # fmt: skip
-    # latent_dim, the code's settings and the training parameters go to the inner model.
-    _forwarded = ("latent_dim", *(p.name for p in CODE), *Wrapper._forwarded)
+    # latent_dim, the code's and the waveform model's settings and the training parameters go to
+    # the inner model.
+    _forwarded = ("latent_dim", *(p.name for p in (*CODE, *_WAVEFORM)), *Wrapper._forwarded)
     _must_agree = ("latent_dim",)
 
     # ------------------------------------------------------------------ fit
@@ -144,17 +158,34 @@ class AudioAutoencoder(
         1-D arrays (at ``sample_rate``) or ``(array, rate)`` pairs."""
         self._validate_params()
         # A bad setting is reported before any audio is read.
-        inner = self._inner(_default_model)
-        self.input_, spectrograms = ClipInput.fit(X, self)
-        # (n, n_mels, frames): grey pictures to the model inside, by the one image rule.
-        self.autoencoder_ = inner.fit(spectrograms)
+        if self._waveform():
+            inner = self._inner(WaveformModel)
+            self.input_, waves = ClipInput.fit_clips(X, self)
+            self.autoencoder_ = inner.set_params(sample_rate=self.input_.sample_rate).fit(waves)
+        else:
+            inner = self._inner(_default_model)
+            self.input_, spectrograms = ClipInput.fit(X, self)
+            # (n, n_mels, frames): grey pictures to the model inside, by the one image rule.
+            self.autoencoder_ = inner.fit(spectrograms)
         self.n_features_in_ = 1
         return self
+
+    def _waveform(self) -> bool:
+        """Whether this model hears waveforms (else log-mel spectrograms)."""
+        if self.representation == "auto":
+            return self.bottleneck == "quantized" or isinstance(self.autoencoder, WaveformModel)
+        return self.representation == "waveform"
+
+    def _check_waveform(self, verb: str) -> None:
+        check_is_fitted(self)
+        if not self._waveform():
+            raise ValueError(f"{verb} needs a waveform model: this AudioAutoencoder learns "
+                             "log-mel spectrograms; fit one with representation='waveform' "
+                             "(a codec: bottleneck='quantized').")  # fmt: skip
 
     # The front end's fitted parts, as attributes of the estimator.
     sample_rate_ = property(lambda self: self.input_.sample_rate, doc="Hz of the model.")
     n_fft_ = property(lambda self: self.input_.n_fft, doc="FFT window in samples.")
-    hop_length_ = property(lambda self: self.input_.hop_length, doc="Samples between frames.")
     n_samples_ = property(lambda self: self.input_.n_samples, doc="Samples per clip.")
     spectrogram_shape_ = property(lambda self: self.input_.spectrogram_shape,
                                   doc="(n_mels, frames) of one clip.")  # fmt: skip
@@ -162,20 +193,27 @@ class AudioAutoencoder(
     band_scale_ = property(lambda self: self.input_.band_scale, doc="Per-band scale (dB).")
 
     # ------------------------------------------------------------------ inference
-    def waveforms(self, X: Any) -> np.ndarray:
-        """Clips ``X`` as the model hears them, shape (n, n_samples_): mono, resampled,
-        peak-normalised (``normalize``) and centred in ``n_samples_``."""
+    def waveforms(self, X: Any) -> np.ndarray | list[np.ndarray]:
+        """Clips ``X`` as the model hears them: mono, resampled and peak-normalised
+        (``normalize``); for a log-mel model centred in ``n_samples_``, shape (n,
+        n_samples_), for a waveform model a list of clips at their own lengths."""
         check_is_fitted(self)
+        if self._waveform():
+            return self.input_.clips(X, self.verbose)[0]
         return self.input_.waveforms(X, self.verbose)
 
     def spectrograms(self, X: Any) -> np.ndarray:
         """Standardised log-mel spectrograms of clips ``X``, shape (n, n_mels, frames):
-        what the autoencoder sees."""
+        what a log-mel model's autoencoder sees."""
         check_is_fitted(self)
         return self.input_.spectrograms(X, self.verbose)
 
-    def transform(self, X: Any) -> np.ndarray:
-        """Codes of clips ``X``: array of shape (n_clips, latent_dim)."""
+    def transform(self, X: Any) -> np.ndarray | list[np.ndarray]:
+        """Codes of clips ``X``: an array (n_clips, latent_dim) for a log-mel model; for a
+        waveform model a list of (frames, latent_dim) arrays, a frame per
+        ``hop_length_`` samples."""
+        if self._waveform():
+            return self.autoencoder_.transform(self.waveforms(X))
         return self.autoencoder_.transform(self.spectrograms(X))
 
     def decode_spectrograms(self, Z: Any) -> np.ndarray:
@@ -187,32 +225,79 @@ class AudioAutoencoder(
         return np.asarray(out, dtype=np.float32).reshape(len(out), *self.spectrogram_shape_)
 
     def inverse_transform(self, Z: Any) -> list[np.ndarray]:
-        """Waveforms decoded from codes ``Z``: a list of 1-D float32 arrays of
-        ``n_samples_`` samples at ``sample_rate_`` Hz."""
+        """Waveforms decoded from codes ``Z``: a list of 1-D float32 arrays at
+        ``sample_rate_`` Hz, of ``n_samples_`` samples (log-mel) or frames x
+        ``hop_length_`` (waveform)."""
+        if self._waveform():
+            check_is_fitted(self)
+            return self.autoencoder_.inverse_transform(Z)
         return self.input_.restore(self.decode_spectrograms(Z), self.n_iter)
 
+    def reconstruct(self, X: Any) -> list[np.ndarray]:
+        """Each clip of ``X`` through its code and back: at ``n_samples_`` (log-mel) or
+        at its own length (waveform)."""
+        if self._waveform():
+            return self.autoencoder_.reconstruct(self.waveforms(X))
+        return self.inverse_transform(self.transform(X))
+
     def score_samples(self, X: Any) -> np.ndarray:
-        """Negative reconstruction error of each clip's standardised log-mel
-        spectrogram (mean squared error per bin for the default model); higher is better."""
+        """Per clip, the negative reconstruction error: of the standardised log-mel
+        spectrogram (mean squared error per bin for the default model), or a waveform
+        model's loss (STFT and mel distances); higher is better."""
+        if self._waveform():
+            return self.autoencoder_.score_samples(self.waveforms(X))
         return self.autoencoder_.score_samples(self.spectrograms(X))
 
     def spectral_convergence(self, X: Any) -> np.ndarray:
         """Per clip, how far the decoded waveform's STFT magnitude is from the input's
-        (centred to ``n_samples_``): ``||S - S_hat|| / ||S||``, lower is better."""
+        (as :meth:`waveforms` gives it): ``||S - S_hat|| / ||S||``, lower is better."""
         waves = self.waveforms(X)
-        rebuilt = np.stack(self.reconstruct(list(waves)))
-        return spectral_convergence(waves, rebuilt, self.input_.logmel())
+        rebuilt = self.reconstruct(list(waves))
+        logmel = self.input_.logmel()
+        return np.concatenate([spectral_convergence(w[None], r[None], logmel)
+                               for w, r in zip(waves, rebuilt, strict=True)])  # fmt: skip
 
     def sample(self, n_samples: int = 1, random_state: Any = None) -> list[np.ndarray]:
-        """Waveforms decoded from draws of the prior: needs a VariationalAutoencoder
-        (a plain autoencoder raises ValueError)."""
+        """Waveforms decoded from draws of the prior: needs a log-mel
+        VariationalAutoencoder (others raise ValueError)."""
         check_is_fitted(self)
+        if self._waveform():
+            raise ValueError("a waveform model's code has a length of its own, so there is no "
+                             "one prior to draw clips from: sample from a log-mel model with "
+                             "bottleneck='gaussian'.")  # fmt: skip
         drawn = self._pictures(self.autoencoder_.sample(n_samples, random_state))
         return self.input_.restore(drawn, self.n_iter)
+
+    # ------------------------------------------------------------------ real bits
+    def compress(self, X: Any) -> bytes:
+        """Clips ``X`` as bytes (a codec: ``bottleneck="quantized"``), each clip's length
+        and level (with ``normalize``) kept, so :meth:`decompress` gives back
+        ``reconstruct(X)`` at the clip's own level, bit for bit."""
+        self._check_waveform("compress")
+        waves, peaks = self.input_.clips(X, self.verbose)
+        return self.autoencoder_.compress(waves, _level_codes(peaks)[:, None])
+
+    def decompress(self, data: bytes) -> list[np.ndarray]:
+        """Clips (1-D float32 at ``sample_rate_`` Hz, each at its length and level) from
+        bytes :meth:`compress` wrote with this model. Bytes of another model, cut short
+        or damaged are a ValueError that says which."""
+        self._check_waveform("decompress")
+        waves, extras = self.autoencoder_.decompress(data)
+        if extras.shape[1] != 1:
+            from ..codec import StreamError
+
+            raise StreamError("the stream is damaged: it does not hold each clip's level.")
+        gains = _levels(extras[:, 0])
+        return [(w * g).astype(np.float32) for w, g in zip(waves, gains, strict=True)]
 
     @property
     def _n_features_out(self) -> int:
         return self.autoencoder_.latent_dim
+
+    hop_length_ = property(
+        lambda self: self.autoencoder_.hop_ if self._waveform() else self.input_.hop_length,
+        doc="Samples between frames (of the spectrogram, or of a waveform model's code).",
+    )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -227,3 +312,16 @@ class AudioAutoencoder(
     def _load_own_file_state(self, state: dict[str, Any], tensors: dict[str, Any]) -> None:
         self.input_ = ClipInput.from_state(state, tensors, self.normalize, self.standardize)
         self.n_features_in_ = 1
+
+
+# A clip's peak is kept in 1/4 dB steps (1.5 % of its level at most): 9 bits for a peak
+# at -3 dB, where a float would take 32.
+_LEVEL_STEPS = 4  # per dB
+
+
+def _level_codes(peaks: np.ndarray) -> np.ndarray:
+    return np.rint(_LEVEL_STEPS * 20 * np.log10(np.maximum(peaks, 1e-9))).astype(np.int64)
+
+
+def _levels(codes: np.ndarray) -> np.ndarray:
+    return np.power(10.0, np.asarray(codes, np.float64) / (_LEVEL_STEPS * 20))

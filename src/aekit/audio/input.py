@@ -67,6 +67,32 @@ class ClipInput:
         front.band_scale = np.maximum(centred.std(axis=(0, 2)), 1e-3).astype(np.float32)
         return front, front._scaled(centred)
 
+    @classmethod
+    def fit_clips(cls, X: Any, settings: Any) -> tuple[ClipInput, list[np.ndarray]]:
+        """The front end of a model that hears each clip at its own length (the waveform
+        representation) and the fit clips as it hears them (augmented ones included):
+        the rate and normalisation as :meth:`fit`; no spectrogram, ``n_samples`` 0."""
+        s = settings
+        clips = check_clips(X, s.sample_rate)
+        rate = s.sample_rate or Counter(r for _, r, _ in clips).most_common(1)[0][0]
+        n_fft = 2 ** round(math.log2(0.032 * rate))  # for spectral_convergence's measure
+        if not all(isinstance(f, Real) and 0.25 <= f <= 4 for f in s.augment):
+            raise ValueError(f"augment must hold speed factors in [0.25, 4]; got {s.augment!r}.")
+        front = cls(int(rate), n_fft, n_fft // 4, 0, (s.n_mels, 0), np.zeros(0, np.float32),
+                    np.zeros(0, np.float32), s.normalize, s.standardize)  # fmt: skip
+        waves = front._resampled(clips, s.verbose)
+        for factor in s.augment:
+            waves += [resample(w, rate, max(1, round(rate / factor))) for w in waves[: len(clips)]]
+        return front, waves
+
+    def clips(self, X: Any, verbose: bool = False) -> tuple[list[np.ndarray], np.ndarray]:
+        """Clips ``X`` at their own lengths as the model hears them (mono, resampled,
+        peak-normalised with ``normalize``) and each one's peak before (1 without)."""
+        clips = self._announced(check_clips(X, self.sample_rate), verbose)
+        raw = [resample(w, r, self.sample_rate) for w, r, _ in clips]
+        peaks = np.array([np.abs(w).max() if self.normalize else 1.0 for w in raw], np.float64)
+        return [w / p if p > 0 else w for w, p in zip(raw, peaks, strict=True)], peaks
+
     def logmel(self, n_mels: int | None = None) -> LogMel:
         return LogMel(self.sample_rate, self.n_fft, self.hop_length,
                       n_mels or self.spectrogram_shape[0])  # fmt: skip
@@ -85,12 +111,15 @@ class ClipInput:
         """Log-mel dB (n, n_mels, frames) standardised per band, float32."""
         return self._scaled(self._centred(logmel))
 
-    def _resampled(self, clips: list[tuple[np.ndarray, int, str]], verbose: bool) -> list:
+    def _announced(self, clips: list[tuple[np.ndarray, int, str]], verbose: bool) -> list:
         moved = [name for _, r, name in clips if r != self.sample_rate]
         if moved and verbose:
             print(f"aekit: resampling {len(moved)} clip(s) to {self.sample_rate} Hz "
                   f"(first: {moved[0]})", file=sys.stderr)  # fmt: skip
-        waves = [resample(w, r, self.sample_rate) for w, r, _ in clips]
+        return clips
+
+    def _resampled(self, clips: list[tuple[np.ndarray, int, str]], verbose: bool) -> list:
+        waves = [resample(w, r, self.sample_rate) for w, r, _ in self._announced(clips, verbose)]
         if self.normalize:
             waves = [w / peak if (peak := np.abs(w).max()) > 0 else w for w in waves]
         return waves

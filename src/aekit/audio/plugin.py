@@ -15,13 +15,17 @@ from ..modality import (
     Modality,
     UsageError,
     about,
+    flag,
     modality_for_model,
+    names_beside,
     read_each,
     register_modality,
+    stems_beside,
 )
 from ..saving.files import write_atomic
 from . import displays  # noqa: F401  (registers its Display in aekit.plotting)
 from .autoencoder import AudioAutoencoder
+from .waveform_model import WaveformModel
 
 # The spectrogram model's settings that the audio flags leave to the inner model.
 _FIXED = ("image_shape", "contamination", "window")
@@ -44,15 +48,30 @@ class Audio(Modality):
         return {p.name for p in AudioAutoencoder._parameters} - inner
 
     def accepts(self, model: str) -> set[str]:
-        inner = modality_for_model("conv").accepts("conv")
+        inner = modality_for_model("conv").accepts("conv") | _waveform_flags()
         return (self._own() | inner | {"variational", *self.read_flags}) - set(_FIXED)
 
     def estimator(self, model: str, params: dict[str, Any]) -> AudioAutoencoder:
         """An AudioAutoencoder around the conv model (a VAE with ``--bottleneck
-        gaussian``) that the other flags describe."""
+        gaussian``) or, for ``--representation waveform`` or a codec (``--bottleneck
+        quantized``), the waveform model, that the other flags describe."""
         own = {k: params.pop(k) for k in list(params) if k in self._own()}
         if "augment" in own:
             own["augment"] = tuple(own["augment"])
+        probe = AudioAutoencoder(**own, bottleneck=params.get("bottleneck"))
+        if probe._waveform():
+            foreign = sorted(set(params) - _waveform_flags())
+            if foreign:
+                raise UsageError(f"{flag(foreign[0])}: a waveform model (--representation "
+                                 "waveform, or a codec) does not take it.")  # fmt: skip
+            inner = WaveformModel(**params)
+            return AudioAutoencoder(autoencoder=inner, **own, verbose=inner.verbose)
+        for name in ("rate_weight", "bitrate", "segment"):
+            if name in params:
+                raise UsageError(
+                    f"{flag(name)} is a setting of a waveform model: add "
+                    "--representation waveform (a codec: --bottleneck quantized)."
+                )
         kind = params.pop("architecture", None) or "conv"
         if params.pop("variational", False):  # the old spelling
             warnings.warn(
@@ -65,18 +84,44 @@ class Audio(Modality):
         return AudioAutoencoder(autoencoder=inner, **own, verbose=inner.verbose)
 
     def _read(self, source: str, skip_bad: bool = False) -> list[Any]:
-        """The clips of a folder (or one file) as (wave, rate) pairs; with ``skip_bad``
-        unreadable files are left out and counted instead of stopping the run."""
+        """The clips of a folder (or one file) as (wave, rate) pairs, in a list that
+        knows their files (``names``); with ``skip_bad`` unreadable files are left out
+        and counted instead of stopping the run."""
         from .clips import audio_files, read_clip
 
         path = Path(source)
         if not path.exists():
             raise UsageError(f"{source}: no such file or folder.")
         files = audio_files(path) if path.is_dir() else [path]
-        clips = read_each(files, read_clip, "audio", skip_bad)
-        if not clips:
+        named = read_each(files, lambda f: (str(f), read_clip(f)), "audio", skip_bad)
+        if not named:
             raise UsageError(f"{source}: no readable audio clips.")
-        return clips
+        return Clips(named)
+
+    def _beside_codes(self, clips: Any, out: Path) -> str:
+        return names_beside(out, clips.names) if isinstance(clips, Clips) else ""
+
+    def compress(self, model: Any, source: str, out: Path, **read: Any) -> str:
+        clips = self.read(source, **read)
+        with about(source):
+            stream = model.compress(clips)
+        write_atomic(out, stream)
+        beside = self._beside_codes(clips, out)
+        seconds = sum(len(w) / rate for w, rate in clips)
+        files = sum(Path(name).stat().st_size for name in clips.names)
+        return (f"wrote {len(clips)} clips ({seconds:.1f} s) in {len(stream)} bytes to {out}"
+                f"{beside}: {8 * len(stream) / seconds / 1000:.2f} kbps, "
+                f"{files / len(stream):.1f} times smaller than the input files ({files} "
+                "bytes)")  # fmt: skip
+
+    def decompress(self, model: Any, stream: str, output: str, force: bool) -> str:
+        path = Path(stream)
+        if not path.is_file():
+            raise UsageError(f"{stream}: no such file.")
+        with about(stream):
+            waves = model.decompress(path.read_bytes())
+        stems = stems_beside(stream, len(waves))
+        return write_clips(output, force, waves, model.sample_rate_, stems)
 
     def decode(self, model: Any, codes_source: str, output: str, force: bool) -> str:
         from ..data import read_data
@@ -125,14 +170,28 @@ class Audio(Modality):
         return report_parts(model, clips, labels)
 
 
-def write_clips(folder: str, force: bool, waves: Sequence[Any], rate: int) -> str:
-    """One WAV per waveform, 0000.wav, 0001.wav, ... in ``folder`` (made if missing)."""
+class Clips(list):
+    """(wave, rate) pairs read from files, with the files' ``names``."""
+
+    def __init__(self, named: list[tuple[str, Any]]):
+        super().__init__(clip for _, clip in named)
+        self.names = [name for name, _ in named]
+
+
+def _waveform_flags() -> set[str]:
+    return {p.name for p in WaveformModel._parameters} - {"sample_rate", "architecture"}
+
+
+def write_clips(folder: str, force: bool, waves: Sequence[Any], rate: int,
+                stems: Sequence[str] = ()) -> str:  # fmt: skip
+    """One WAV per waveform in ``folder`` (made if missing): the source names when
+    known, else 0000.wav, 0001.wav, ..."""
     from .clips import write_clip
 
     out = Path(folder)
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out}: audio is written as one WAV per clip into a folder, not a file.")
-    names = [out / f"{i:04d}.wav" for i in range(len(waves))]
+    names = [out / f"{s}.wav" for s in stems] or [out / f"{i:04d}.wav" for i in range(len(waves))]
     taken = [n for n in names if n.exists()]
     if taken and not force:
         raise UsageError(f"{taken[0]} exists; use --force to overwrite.")

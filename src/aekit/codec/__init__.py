@@ -2,6 +2,6 @@
 (``stream.py``), range-coded under integer tables (``bitstream.py``, constriction)."""
 
 from .bitstream import StreamError
-from .stream import read, write
+from .stream import read, read_frames, write, write_frames
 
-__all__ = ["StreamError", "read", "write"]
+__all__ = ["StreamError", "read", "read_frames", "write", "write_frames"]

@@ -2,7 +2,7 @@
 tables (one per channel, or one chosen per value by a hyperprior), in a small
 self-checking container.
 
-A stream is a 29-byte header (``AEKZ``, format version, the first 8 bytes of the
+A stream is a 31-byte header (``AEKZ``, format version, the first 8 bytes of the
 model's checksum, count, channels, positions, payload sizes), the range coder's
 32-bit words, the escaped values (those outside their table, as int32), a CRC-32 of
 the values themselves (from version 2) and a CRC-32 of everything before it. Reading

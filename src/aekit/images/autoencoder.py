@@ -83,7 +83,7 @@ RATE_WEIGHT = Param(
     "rate_weight", 0.01, [Interval(Real, 0, None, closed="left")], "float >= 0",
     'With bottleneck="quantized": the weight of the rate, in bits per pixel, against the '
     "distortion (mean squared error of pixels in [0, 1]); larger gives smaller files and "
-    "blurrier images.", {"type": float, "help": "bits-per-pixel weight of a codec"},
+    "blurrier images.", {"type": float, "help": "a codec's weight of the rate (larger: fewer bits)"},
     float)  # fmt: skip
 
 HYPERPRIOR = Param(

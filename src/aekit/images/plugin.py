@@ -13,7 +13,14 @@ from typing import Any
 import numpy as np
 
 from ..arrays.plugin import _DETECTOR, Arrays
-from ..modality import UsageError, about, read_each, register_modality
+from ..modality import (
+    UsageError,
+    about,
+    names_beside,
+    read_each,
+    register_modality,
+    stems_beside,
+)
 from ..plotting.grids import sheet
 from ..saving.files import write_atomic
 from ..saving.outputs import check_output
@@ -63,16 +70,14 @@ class Images(Arrays):
         return images
 
     def _beside_codes(self, images: list[Any], out: Path) -> str:
-        order = out.with_suffix(".txt")  # which file each row of codes came from
-        write_atomic(order, "".join(f"{img.filename}\n" for img in images).encode())
-        return f" (file order in {order})"
+        return names_beside(out, [img.filename for img in images])
 
     def decode(self, model: Any, codes_source: str, output: str, force: bool) -> str:
         from ..data import read_data
 
         with about(codes_source):
             images = model.inverse_transform(read_data(codes_source))
-        return write_images(output, force, images, _stems(codes_source, len(images)))
+        return write_images(output, force, images, stems_beside(codes_source, len(images)))
 
     def compress(self, model: Any, source: str, out: Path, **read: Any) -> str:
         images = self.read(source, **read)
@@ -93,7 +98,7 @@ class Images(Arrays):
             raise UsageError(f"{stream}: no such file.")
         with about(stream):
             images = model.decompress(path.read_bytes())
-        return write_images(output, force, images, _stems(stream, len(images)))
+        return write_images(output, force, images, stems_beside(stream, len(images)))
 
     def sample(self, model: Any, draw: Any, output: str, force: bool) -> str:
         out = check_output(output, force, (".png",))
@@ -140,16 +145,6 @@ class Images(Arrays):
         from .report import report_parts
 
         return report_parts(estimator, images, labels)
-
-
-def _stems(source: str, n: int) -> list[str]:
-    """The names of the ``n`` source files that the list beside ``source`` (same name,
-    .txt) gives, for the decoded images; none (numbered files) without one, or when two
-    share a name."""
-    order = Path(source).with_suffix(".txt")
-    names = order.read_text().splitlines() if order.is_file() else []
-    stems = [Path(n).stem for n in names] if len(names) == n else []
-    return stems if len(set(stems)) == len(stems) else []
 
 
 def write_images(folder: str, force: bool, images: np.ndarray, stems: list[str]) -> str:

@@ -205,7 +205,9 @@ class EntropyCodedConfig:
     network: str  # the registered network that encodes and decodes
     network_config: dict[str, Any] = field(default_factory=dict)  # its config fields
     channels: int = 1  # code channels, each with its own density
-    positions: int = 1  # values per channel (h * w of a spatial code; 1 for a dense one)
+    # values per channel (h * w of a spatial code; 1 for a dense one; 0: as many as the
+    # input makes, for a code of one frame per stretch of a waveform of any length)
+    positions: int = 1
     filters: tuple[int, ...] = (3, 3, 3)  # hidden widths of each channel's CDF network
     # A hyperprior over a spatial code of this (C, h, w) instead of the factorised
     # density: the channels of its side code on the half-size grid, its networks' width.
@@ -247,7 +249,7 @@ class EntropyCoded(nn.Module):
             self.inner.init_output_bias(value)
 
     def _grouped(self, z: torch.Tensor) -> torch.Tensor:
-        return z.reshape(len(z), self.config.channels, self.config.positions)
+        return z.reshape(len(z), self.config.channels, self.config.positions or -1)
 
     def bits(self, z: torch.Tensor) -> torch.Tensor:
         """Bits of each code of ``z`` (n, channels * positions) under the density: (n,)."""

@@ -1,5 +1,5 @@
 """A fully convolutional 1-D autoencoder for waveforms: samples in, a code of
-``latent_channels`` per frame, samples out (no spectrogram, no phase to guess).
+``latent_dim`` per frame, samples out (no spectrogram, no phase to guess).
 
 The shape of SoundStream (Zeghidour et al. 2021), EnCodec (Défossez et al. 2022) and
 DAC, made small for a CPU: a 7-tap stem, then per level three residual units of
@@ -12,7 +12,7 @@ convolutions. One code frame covers ``prod(strides)`` samples (40 at the default
 Rows are flat waveforms of any length, one length per batch: ``encode`` pads them with
 zeros to whole frames, ``decode`` gives whole frames back (the caller cuts them to
 the clip's length, :func:`frames_of` says how many there are). The code is flat,
-channel-major: ``latent_channels`` blocks of ``frames`` values, so a Gaussian
+channel-major: ``latent_dim`` blocks of ``frames`` values, so a Gaussian
 bottleneck's mean and log-variance are its first and second halves.
 """
 
@@ -30,7 +30,7 @@ from .registry import register_network
 
 @dataclass
 class WaveformConfig:
-    latent_channels: int = 8  # code values per frame
+    latent_dim: int = 8  # code values per frame
     width: int = 16  # channels of the first level; each next level doubles them
     strides: tuple[int, ...] = (2, 4, 5)  # one code frame = prod(strides) samples
     dilations: tuple[int, ...] = (1, 3, 9)  # of the residual units at every level
@@ -70,7 +70,7 @@ def _up(w_in: int, w_out: int, stride: int) -> nn.ConvTranspose1d:
 
 @register_network("waveform", config=WaveformConfig)
 class WaveformAutoencoder(nn.Module):
-    """Flat waveforms (n, samples) in, flat codes (n, latent_channels * frames), and
+    """Flat waveforms (n, samples) in, flat codes (n, latent_dim * frames), and
     flat waveforms (n, frames * prod(strides)) out."""
 
     def __init__(self, config: WaveformConfig):
@@ -83,10 +83,10 @@ class WaveformAutoencoder(nn.Module):
         for i, stride in enumerate(c.strides):
             encoder += [_Unit(widths[i], d) for d in c.dilations]
             encoder += [nn.ELU(), _down(widths[i], widths[i + 1], stride)]
-        encoder += [nn.ELU(), nn.Conv1d(widths[-1], c.latent_channels * c.code_params, 3,
+        encoder += [nn.ELU(), nn.Conv1d(widths[-1], c.latent_dim * c.code_params, 3,
                                         padding=1)]  # fmt: skip
         self.encoder = nn.Sequential(*encoder)
-        decoder: list[nn.Module] = [nn.Conv1d(c.latent_channels, widths[-1], 7, padding=3)]
+        decoder: list[nn.Module] = [nn.Conv1d(c.latent_dim, widths[-1], 7, padding=3)]
         for i in reversed(range(len(c.strides))):
             decoder += [nn.ELU(), _up(widths[i + 1], widths[i], c.strides[i])]
             decoder += [_Unit(widths[i], d) for d in c.dilations]
@@ -103,7 +103,7 @@ class WaveformAutoencoder(nn.Module):
         return self.encoder(x).flatten(1)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        h = z.view(len(z), self.config.latent_channels, -1)
+        h = z.view(len(z), self.config.latent_dim, -1)
         return self.decoder(h).flatten(1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

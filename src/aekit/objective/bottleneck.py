@@ -24,8 +24,10 @@ class Deterministic:
     linear = True  # z is h itself: a closed-form contraction of h is one of z
 
     def code(self, h: torch.Tensor, latent_dim: int) -> torch.Tensor:
-        """What ``transform`` returns."""
-        return h[:, :latent_dim]
+        """What ``transform`` returns: the first of the ``code_params`` equal parts of h
+        (h is latent_dim values per sample, or per frame of a network whose code grows
+        with its input, such as the waveform network's)."""
+        return h[:, : h.shape[1] // self.code_params]
 
     def training_code(
         self, h: torch.Tensor, latent_dim: int, generator: torch.Generator | None
@@ -55,7 +57,7 @@ class Gaussian(Deterministic):
 
     @staticmethod
     def posterior(h: torch.Tensor, latent_dim: int) -> tuple[torch.Tensor, torch.Tensor]:
-        mu, logvar = h.split(latent_dim, dim=1)
+        mu, logvar = h.chunk(2, dim=1)  # halves: per frame too (see Deterministic.code)
         return mu, logvar.clamp(*_LOGVAR_RANGE)
 
     def draw(

@@ -117,11 +117,22 @@ class PriorKL:
 
 @dataclass
 class Rate:
-    """Compression: ``weight * bits per pixel`` of the code under the network's learned
-    density (``network.bits``, see :mod:`aekit.networks.entropy`)."""
+    """Compression: ``weight * rate``, the rate being the bits of the code under the
+    network's learned density (``network.bits``, see :mod:`aekit.networks.entropy`) per
+    ``pixels`` (bits per pixel of an image; ``pixels`` = a segment's milliseconds gives
+    kbps of sound).
+
+    With a ``target`` rate the term is ``weight * (rate / target - 1) ** 2`` instead: a
+    rate held near the target, at which the distortion's pull to more bits balances
+    the term's (a controller of the weight, the Lagrange multiplier, overshoots: the
+    rate follows it only as the network learns)."""
 
     weight: float
-    pixels: int  # per sample, to turn bits per sample into bits per pixel
+    pixels: float  # per sample: the rate's unit
+    target: float | None = None
 
     def __call__(self, p: Pass) -> torch.Tensor:
-        return self.weight * p.network.bits(p.code).mean() / self.pixels
+        rate = p.network.bits(p.code).mean() / self.pixels
+        if self.target is None:
+            return self.weight * rate
+        return self.weight * (rate / self.target - 1).square()

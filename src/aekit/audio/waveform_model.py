@@ -1,0 +1,307 @@
+"""The waveform model inside ``AudioAutoencoder(representation="waveform")``: samples
+in, a code per frame, samples out, and (``bottleneck="quantized"``) a codec.
+
+It trains on stretches of ``segment`` seconds cut from the fit clips joined end to end
+(with a short silence between clips), so every training sample is real sound of one
+length; it encodes and decodes each clip whole and on its own, so a clip's code never
+depends on the clips beside it. Clips reach it as the audio front end made them:
+mono, at ``sample_rate``, peak-normalised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from numbers import Real
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
+
+from ..arrays.family import CORRUPTION
+from ..codec.stream import learned_tables, read_frames, write_frames
+from ..estimator import NeuralEstimator, to_tensor
+from ..networks import build_network, config_fields
+from ..objective import Objective
+from ..objective.bottleneck import BOTTLENECKS
+from ..objective.corruption import Corruption, check_noise
+from ..objective.penalties import Rate
+from ..params import CODE, TRAINING, WARM_START, Param, parameters, positive_int
+from ..saving.model_file import register_estimator
+from ..training.devices import model_device
+from .losses import WaveformLoss
+
+_GAP = 0.05  # seconds of silence between joined fit clips
+_TARGET_WEIGHT = 500.0  # of a bitrate's term (see Rate), against the waveform loss's ~5
+
+WAVEFORM = (
+    positive_int("latent_dim", 8, "int", "Code values per frame (a frame is "
+                 "prod(strides) samples: 40, 5 ms at 8 kHz, by default).",
+                 help="code values per frame"),
+    Param("architecture", "waveform", [str], "str",
+          'A registered network that reads flat waveforms of any length and gives a code '
+          'per frame: "waveform" (strided 1-D convolutions with dilated residual units).',
+          None, str),
+    positive_int("width", 16, "int", "Channels of the network's first level; each next "
+                 "level doubles them.", help="channels of a waveform network's first level"),
+    Param("sample_rate", 8000, [Interval(Real, 0, None, closed="neither")], "int",
+          "Hz of the clips (the audio front end sets it).", None, int),
+    Param("segment", 0.5, [Interval(Real, 0, None, closed="neither")], "float",
+          "Seconds per training stretch.", {"type": float, "help": "seconds per training "
+          "stretch (waveform models)"}, float),
+    Param("rate_weight", 1.0, [Interval(Real, 0, None, closed="left")], "float >= 0",
+          'With bottleneck="quantized": the weight of the rate, in kbps, against the '
+          "waveform loss; larger gives fewer bits and worse sound. With bitrate, where the "
+          "weight starts.", {"type": float, "help": "a codec's weight of the rate (larger: "
+          "fewer bits)"}, float),
+    Param("bitrate", None, [None, Interval(Real, 0, None, closed="neither")], "float",
+          'With bottleneck="quantized": the rate (kbps) to train for instead of a fixed '
+          "rate_weight: the weight adapts while training so that the rate settles there.",
+          {"type": float, "metavar": "KBPS", "help": "the rate an audio codec trains for"},
+          float | None),
+)  # fmt: skip
+
+
+@register_estimator
+class WaveformModel(NeuralEstimator):
+    """Waveforms (a list of 1-D float arrays at ``sample_rate``) to codes of
+    ``latent_dim`` values per frame and back; see the module docstring.
+
+    Parameters
+    ----------
+    {parameters}
+    """
+
+    _parameters = parameters(WAVEFORM, CODE, CORRUPTION, TRAINING, WARM_START,
+                             batch_size=16, learning_rate=1e-3, patience=20)  # fmt: skip
+    _bottlenecks = ("deterministic", "gaussian", "quantized")
+    _loop_settings = {"clip_grad": 1.0}  # a few loud stretches must not throw it off
+    _inference_batch = 1  # a clip at a time: its code never depends on another's
+
+    def fit(self, X: Any, y: Any = None) -> WaveformModel:
+        """Train on the waveforms of ``X`` (a list of 1-D arrays)."""
+        super().fit(X)
+        if self._rate is not None:
+            self.rate_weight_ = float(self._rate.weight)  # where a bitrate's weight settled
+        return self
+
+    def _check_settings(self) -> None:
+        super()._check_settings()
+        check_noise(self.noise, self.noise_type)
+        if self.bitrate is not None and self.bottleneck != "quantized":
+            raise ValueError('bitrate is a codec\'s setting: set bottleneck="quantized" too.')
+        if "strides" not in config_fields(self.architecture):
+            raise ValueError(f"architecture={self.architecture!r} does not make a code per "
+                             "frame of a waveform: use 'waveform'.")  # fmt: skip
+
+    # ------------------------------------------------------------------ fit steps
+    def _fit_input(self, X: Any) -> torch.Tensor:
+        waves = _checked(X)
+        self._fit_lengths = [len(w) for w in waves]  # for the bitrate's target
+        gap = np.zeros(round(_GAP * self.sample_rate), np.float32)
+        joined = np.concatenate([np.concatenate([w, gap]) for w in waves])
+        width = max(1, round(self.segment * self.sample_rate))
+        if len(joined) < width:
+            joined = np.pad(joined, (0, width - len(joined)))
+        # Half-overlapping stretches: each sample is seen at two offsets in its stretch.
+        starts = np.arange(0, len(joined) - width + 1, max(1, width // 2))
+        return torch.from_numpy(np.stack([joined[s : s + width] for s in starts]))
+
+    def _build_network(self) -> torch.nn.Module:
+        config = {"latent_dim": self.latent_dim, "width": self.width,
+                  "code_params": BOTTLENECKS[self._bottleneck()].code_params}  # fmt: skip
+        if self.bottleneck != "quantized":
+            return build_network(self.architecture, **config)
+        # positions=0: as many frames as each clip makes, under one density per channel
+        return build_network("entropy-coded", network=self.architecture, network_config=config,
+                             channels=self.latent_dim, positions=0)  # fmt: skip
+
+    def _objective(self, generator: Any = None) -> Objective:
+        self._rate = None
+        penalties = []
+        if self.bottleneck == "quantized":
+            ms_per_sample = 1000 * self.segment  # bits per stretch / its ms = kbps
+            target = None if self.bitrate is None else self.bitrate - self._overhead_kbps()
+            if target is not None and target <= 0.1 * self.bitrate:
+                raise ValueError(f"bitrate={self.bitrate} kbps is less than these clips' "
+                                 "streams spend on their lengths and levels alone: ask for "
+                                 "more, or join the clips into longer ones.")  # fmt: skip
+            weight = self.rate_weight if target is None else _TARGET_WEIGHT
+            self._rate = Rate(weight, ms_per_sample, target)
+            penalties.append(self._rate)
+        corruption = None
+        if self.noise > 0:
+            corruption = Corruption(self.noise_type, self.noise, -1.0, 1.0, clip=False)
+        return Objective(latent_dim=self.latent_dim,
+                         reconstruction=WaveformLoss(int(self.sample_rate)),
+                         bottleneck=self._code_bottleneck(), corruption=corruption,
+                         penalties=tuple(penalties), generator=generator)  # fmt: skip
+
+    def _overhead_kbps(self) -> float:
+        """What a stream of the fit clips spends besides their codes, in kbps: its header,
+        CRCs and last coder word, and each clip's frames, last frame's samples and level
+        (Elias gamma codes; the level taken as -3 dB): the target the codes' rate is
+        trained to is the bitrate less this."""
+        def gamma(v: float) -> float:  # bits of a small integer, zigzagged (stream.py)
+            return math.log2(41) + max(int(2 * v).bit_length() - 1, 0)
+
+        bits = 8 * (31 + 8 + 4) + gamma(len(self._fit_lengths))
+        for n in self._fit_lengths:
+            frames = math.ceil(n / self.hop_)
+            bits += gamma(frames) + gamma(n - (frames - 1) * self.hop_) + gamma(12)
+        return bits / (sum(self._fit_lengths) / self.sample_rate) / 1000
+
+    # ------------------------------------------------------------------ inference
+    @property
+    def hop_(self) -> int:
+        """Samples per code frame."""
+        network = getattr(self.network_, "inner", self.network_)
+        return int(network.hop)
+
+    def transform(self, X: Any) -> list[np.ndarray]:
+        """Codes of the waveforms of ``X``: a list of (frames, latent_dim) float32 arrays
+        (integers for a codec; the posterior mean for a VAE)."""
+        check_is_fitted(self)
+        bottleneck = self._code_bottleneck()
+
+        def encode(w: torch.Tensor) -> torch.Tensor:
+            return bottleneck.code(self.network_.encode(w), self.latent_dim)
+
+        return [c.reshape(self.latent_dim, -1).T for c in self._each(_checked(X), encode)]
+
+    def inverse_transform(self, Z: Any) -> list[np.ndarray]:
+        """Waveforms decoded from codes: a list of 1-D float32 arrays of frames x
+        ``hop_`` samples, one per code of ``Z`` (a list of (frames, latent_dim) arrays
+        or an array (n, frames, latent_dim))."""
+        check_is_fitted(self)
+        codes = [np.ascontiguousarray(np.asarray(z, np.float32).T).reshape(-1) for z in
+                 self._check_codes(Z)]  # fmt: skip
+        return self._each(codes, self.network_.decode)
+
+    def reconstruct(self, X: Any) -> list[np.ndarray]:
+        """Each waveform of ``X`` through its code and back, at its own length."""
+        waves = _checked(X)
+        out = self.inverse_transform(self.transform(waves))
+        return [y[: len(w)] for w, y in zip(waves, out, strict=True)]
+
+    def _check_codes(self, Z: Any) -> list[np.ndarray]:
+        codes = list(Z) if isinstance(Z, list | tuple) else list(np.asarray(Z))
+        for z in codes:
+            if np.ndim(z) != 2 or np.shape(z)[1] != self.latent_dim or np.shape(z)[0] < 1:
+                raise ValueError(f"codes must be (frames, {self.latent_dim}) arrays, one per "
+                                 f"clip; got one of shape {np.shape(z)}.")  # fmt: skip
+        return codes
+
+    def _each(self, rows: list[np.ndarray], fn: Any) -> list[np.ndarray]:
+        device = model_device(self.network_)
+        self.network_.eval()
+        with torch.inference_mode():
+            return [fn(to_tensor(r[None]).to(device))[0].cpu().numpy() for r in rows]
+
+    def score_samples(self, X: Any) -> np.ndarray:
+        """Negative waveform loss of each clip (multi-resolution STFT and mel distances,
+        as trained); higher is better."""
+        check_is_fitted(self)
+        loss = WaveformLoss(int(self.sample_rate))
+        out = []
+        for w, y in zip(_checked(X), self.reconstruct(X), strict=True):
+            x, y = torch.from_numpy(w)[None], torch.from_numpy(y)[None]
+            out.append(-float(loss.per_sample(y, x)[0]))
+        return np.array(out)
+
+    # ------------------------------------------------------------------ real bits
+    def compress(self, X: Any, extras: Any = None) -> bytes:
+        """The waveforms of ``X`` as bytes (a codec: ``bottleneck="quantized"``), with
+        ``extras`` (n, k) small integers per clip kept beside them."""
+        self._check_codec("compress")
+        waves = _checked(X)
+        codes = [np.rint(z.T).astype(np.int64) for z in self.transform(waves)]
+        # The stream knows each clip's frames: the samples of its last frame say the rest.
+        last = np.array([[len(w) - (z.shape[1] - 1) * self.hop_] for w, z in zip(waves, codes)])
+        extras = last if extras is None else np.hstack([last, np.asarray(extras)])
+        model_id = self.model_id()
+        return write_frames(self.network_, codes, extras, model_id, self._coding_tables(model_id))
+
+    def decompress(self, data: bytes) -> tuple[list[np.ndarray], np.ndarray]:
+        """The waveforms (at their own lengths) and the extras :meth:`compress` wrote."""
+        self._check_codec("decompress")
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise ValueError(f"decompress takes bytes; got {type(data).__name__}.")
+        model_id = self.model_id()
+        codes, extras = read_frames(self.network_, bytes(data), model_id,
+                                    self._coding_tables(model_id))  # fmt: skip
+        if extras.shape[1] < 1 or ((extras[:, 0] < 1) | (extras[:, 0] > self.hop_)).any():
+            from ..codec import StreamError
+
+            raise StreamError("the stream is damaged: a clip's length does not fit its code.")
+        lengths = np.array([c.shape[1] - 1 for c in codes]) * self.hop_ + extras[:, 0]
+        waves = self.inverse_transform([c.T.astype(np.float32) for c in codes])
+        return [w[:n] for w, n in zip(waves, lengths.tolist(), strict=True)], extras[:, 1:]
+
+    def _check_codec(self, verb: str) -> None:
+        check_is_fitted(self)
+        if self.bottleneck != "quantized":
+            raise ValueError(f"{verb} needs a codec: this model has bottleneck="
+                             f"{self.bottleneck!r}; fit one with bottleneck='quantized' "
+                             "(CLI: --bottleneck quantized).")  # fmt: skip
+
+    def _coding_tables(self, model_id: bytes | None = None) -> list[tuple[int, np.ndarray]]:
+        """The learned density's tables, worked out once per weights and saved with the
+        model (as ``ImageAutoencoder``'s)."""
+        model_id = self.model_id() if model_id is None else model_id
+        if getattr(self, "_tables", (None,))[0] != model_id:
+            self._tables = (model_id, learned_tables(self.network_))
+        return self._tables[1]
+
+    def model_id(self) -> bytes:
+        """8 bytes of the SHA-256 of the weights and the sample rate."""
+        digest = hashlib.sha256(json.dumps({"sample_rate": self.sample_rate}).encode())
+        for name, tensor in sorted(self.network_.state_dict().items()):
+            digest.update(name.encode())
+            digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+        return digest.digest()[:8]
+
+    @property
+    def _n_features_out(self) -> int:
+        return self.latent_dim
+
+    # ------------------------------------------------------------------ files
+    def _own_file_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        state: dict[str, Any] = {}
+        tensors: dict[str, torch.Tensor] = {}
+        if hasattr(self, "rate_weight_"):
+            state["rate_weight"] = self.rate_weight_
+        if self.bottleneck == "quantized":
+            tables = self._coding_tables()
+            state["coding_tables_for"] = self._tables[0].hex()
+            tensors = {"coding_tables.first": torch.tensor([first for first, _ in tables]),
+                       "coding_tables.sizes": torch.tensor([len(p) for _, p in tables]),
+                       "coding_tables.probs": torch.from_numpy(np.concatenate(
+                           [p for _, p in tables]))}  # fmt: skip
+        return state, tensors
+
+    def _load_own_file_state(self, state: dict[str, Any], tensors: dict[str, Any]) -> None:
+        if "rate_weight" in state:
+            self.rate_weight_ = state["rate_weight"]
+        if "coding_tables_for" in state:
+            sizes = tensors["coding_tables.sizes"].tolist()
+            probs = np.split(tensors["coding_tables.probs"].numpy(), np.cumsum(sizes)[:-1])
+            tables = list(zip(tensors["coding_tables.first"].tolist(), probs, strict=True))
+            self._tables = (bytes.fromhex(state["coding_tables_for"]), tables)
+
+
+def _checked(X: Any) -> list[np.ndarray]:
+    """``X`` as a list of 1-D float32 arrays, each finite and at least a sample long."""
+    waves = [np.asarray(w, dtype=np.float32) for w in X]
+    for i, w in enumerate(waves):
+        if w.ndim != 1 or len(w) == 0:
+            raise ValueError(f"waveform {i} has shape {w.shape}: each must be 1-D, a sample "
+                             "or more.")  # fmt: skip
+        if not np.isfinite(w).all():
+            raise ValueError(f"waveform {i} holds NaN or infinite samples.")
+    if not waves:
+        raise ValueError("no waveforms: X is empty.")
+    return waves
