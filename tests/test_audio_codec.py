@@ -197,3 +197,45 @@ def test_codec_settings_are_refused_where_they_do_nothing(clips):
     model = aekit.AudioAutoencoder(latent_dim=2, epochs=1, sample_rate=RATE).fit(clips[:4])
     with pytest.raises(ValueError, match="compress needs a waveform model"):
         model.compress(clips[:1])
+
+
+def test_cli_train_compress_decompress_writes_what_python_decodes(fsdd, tmp_path, capsys):
+    import io
+    import shutil
+
+    import soundfile
+
+    from aekit.audio.clips import read_clip, write_clip
+    from aekit.cli import main
+
+    folder = tmp_path / "wavs"
+    folder.mkdir()
+    for path in sorted(fsdd.glob("*_lucas_2.wav"))[:4]:
+        shutil.copy(path, folder)
+    model, packed, out = tmp_path / "codec.aek", tmp_path / "packed.aekz", tmp_path / "out"
+    train = ["train", str(folder), "--model", "audio", "--bottleneck", "quantized",
+             "--bitrate", "4", "--latent-dim", "4", "--width", "4", "--epochs", "2",
+             "--seed", "0", "--quiet", "-o", str(model)]  # fmt: skip
+    assert main(train) == 0
+    assert main(["compress", str(model), str(folder), "-o", str(packed)]) == 0
+    line = capsys.readouterr().out
+    seconds = sum(len(read_clip(f)[0]) / 8000 for f in folder.iterdir())
+    kbps = 8 * packed.stat().st_size / seconds / 1000
+    assert f"wrote 4 clips ({seconds:.1f} s) in {packed.stat().st_size} bytes" in line
+    assert f"{kbps:.2f} kbps" in line and "times smaller than the input files" in line
+    assert main(["decompress", str(model), str(packed), "-o", str(out)]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(p.name for p in folder.iterdir())  # the sources' names
+    python = aekit.load(model).decompress(packed.read_bytes())
+    for name, wave in zip(names, python, strict=True):
+        buffer = io.BytesIO()
+        write_clip(buffer, wave, 8000)
+        buffer.seek(0)
+        assert np.array_equal(read_clip(out / name)[0], soundfile.read(buffer, dtype="float32")[0])
+    capsys.readouterr()
+    assert main(["evaluate", str(model), str(folder), "--json"]) == 0
+    import json
+
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["kbps"] == pytest.approx(kbps, rel=0.05)
+    assert {"stoi", "logmel_distance", "spectral_convergence"} <= set(figures)

@@ -234,3 +234,19 @@ def test_series_benchmark_runs_on_a_tiny_budget(series_data, tmp_path, capsys):
     assert "BasicMotions" in out and (tmp_path / "series_ecg.png").is_file()
     x, y = bench.load_ts(series_data / "BasicMotions" / "BasicMotions_TRAIN.ts")
     assert x.shape[1:] == (100, 6) and len(set(y)) == 4  # the README's shape and classes
+
+
+def test_audio_compression_benchmark_runs_on_a_tiny_budget(fsdd, tmp_path, capsys):
+    bench = _module("audio_compression")
+    argv = ["--base-time", "3", "--max-time", "1", "--bitrates", "6,12", "--plain-time", "1",
+            "--n-fit", "1", "--n-test", "1", "--n-sentences", "2", "--fsdd", str(fsdd),
+            "--out", str(tmp_path / "rd.png")]  # fmt: skip
+    figures = bench.main(argv)
+    out = capsys.readouterr().out
+    assert "FSDD test, 50 clips joined" in out and "MP3" in out and "Opus" in out
+    assert "plain waveform" in out and "plain log-mel + Griffin-Lim" in out
+    assert "compress + decompress of 50 test clips" in out
+    # each BD-rate is a number or its absence is said
+    said = out.count("share no") + out.count("no scores")
+    assert sum(math.isnan(v) for k, v in figures.items() if k.startswith("bd ")) <= said
+    assert (tmp_path / "rd.png").is_file()

@@ -16,6 +16,7 @@ from ..params import (
     CODE,
     LATENT_DIM,
     TRAINING,
+    WARM_START,
     Declared,
     Param,
     inherited,
@@ -43,16 +44,21 @@ def _default_model() -> Autoencoder:
 class AudioAutoencoder(
     Wrapper, Declared, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 ):
-    """Autoencoder for sound clips, through their log-mel spectrograms.
+    """Autoencoder for sound clips: through their log-mel spectrograms, one code per
+    clip, or through their samples, a code per frame.
 
-    Each clip is mixed to mono, resampled to ``sample_rate``, centred in ``duration``
+    Each clip is mixed to mono, resampled to ``sample_rate`` and (``normalize``) scaled
+    to a peak of 1. ``representation="logmel"``: the clip is centred in ``duration``
     seconds (zero-padded or cut at both ends) and turned into a log-mel spectrogram
     (dB), standardised per mel band. Those pictures are learnt by an aekit
     autoencoder, a convolutional one by default; any setting of the family applies
     (denoising, sparse, contractive, variational: ``bottleneck="gaussian"``). Codes decode
-    to spectrograms and
-    those to waveforms: mel to linear magnitude by non-negative least squares, phase
-    by Griffin-Lim (librosa).
+    to spectrograms and those to waveforms: mel to linear magnitude by non-negative
+    least squares, phase by Griffin-Lim (librosa). ``representation="waveform"``: a
+    :class:`~aekit.audio.waveform_model.WaveformModel` hears each clip's samples at its
+    own length, gives ``latent_dim`` values per 5 ms frame and decodes straight to
+    samples (multi-resolution STFT and mel losses); ``bottleneck="quantized"`` makes it
+    a codec (``compress`` / ``decompress``, at a ``bitrate`` or ``rate_weight``).
 
     Parameters
     ----------
@@ -60,15 +66,16 @@ class AudioAutoencoder(
 
     Attributes
     ----------
-    autoencoder_ : Autoencoder
-        The fitted spectrogram autoencoder.
+    autoencoder_ : Autoencoder or WaveformModel
+        The fitted spectrogram autoencoder, or the waveform model.
     input_ : aekit.audio.input.ClipInput
         The front end: clips to standardised log-mel spectrograms and back (the
         attributes below are its parts).
     sample_rate_, n_fft_, hop_length_ : int
         The settings in use.
     n_samples_ : int
-        Samples per clip (``duration`` times ``sample_rate_``).
+        Samples per clip (``duration`` times ``sample_rate_``); 0 for a waveform model,
+        which keeps each clip's length.
     spectrogram_shape_ : tuple of int
         ``(n_mels, frames)`` of one clip.
     band_mean_, band_scale_ : ndarray of shape (n_mels,)
@@ -93,6 +100,7 @@ class AudioAutoencoder(
     """
 
     _parameters = parameters(
+        inherited([LATENT_DIM], "autoencoder"),
         one_of("representation", "auto", ("auto", "logmel", "waveform"),
                '"logmel": the autoencoder learns log-mel spectrograms of clips of one '
                "duration, one code per clip (the better features for a classifier), and "
@@ -101,7 +109,6 @@ class AudioAutoencoder(
                "decodes straight to samples (the better sound; a codec with "
                'bottleneck="quantized"). "auto": waveform for a codec, else logmel.',
                help="logmel (one code per clip) or waveform (a code per frame)"),
-        inherited([LATENT_DIM], "autoencoder"),
         Param("autoencoder", None, [None, HasMethods(["fit", "transform", "inverse_transform"])],
               "Autoencoder or VariationalAutoencoder",
               "The (unfitted) model for the spectrograms, cloned at fit; None means "
@@ -146,6 +153,7 @@ class AudioAutoencoder(
         inherited(CODE, "autoencoder"),
         inherited(_WAVEFORM, "autoencoder"),
         inherited(TRAINING, "autoencoder"),
+        WARM_START,
     )  # fmt: skip
     # latent_dim, the code's and the waveform model's settings and the training parameters go to
     # the inner model.
@@ -158,12 +166,14 @@ class AudioAutoencoder(
         1-D arrays (at ``sample_rate``) or ``(array, rate)`` pairs."""
         self._validate_params()
         # A bad setting is reported before any audio is read.
+        inner = self._inner(WaveformModel if self._waveform() else _default_model)
+        if self.warm_start and hasattr(self, "autoencoder_"):
+            # the inner model starts from the previous fit's network (it checks the fit)
+            inner.set_params(warm_start=True).network_ = self.autoencoder_.network_
         if self._waveform():
-            inner = self._inner(WaveformModel)
             self.input_, waves = ClipInput.fit_clips(X, self)
             self.autoencoder_ = inner.set_params(sample_rate=self.input_.sample_rate).fit(waves)
         else:
-            inner = self._inner(_default_model)
             self.input_, spectrograms = ClipInput.fit(X, self)
             # (n, n_mels, frames): grey pictures to the model inside, by the one image rule.
             self.autoencoder_ = inner.fit(spectrograms)
@@ -171,7 +181,10 @@ class AudioAutoencoder(
         return self
 
     def _waveform(self) -> bool:
-        """Whether this model hears waveforms (else log-mel spectrograms)."""
+        """Whether this model hears waveforms (else log-mel spectrograms): once fitted,
+        whether its inner model is a waveform model."""
+        if hasattr(self, "autoencoder_"):
+            return isinstance(self.autoencoder_, WaveformModel)
         if self.representation == "auto":
             return self.bottleneck == "quantized" or isinstance(self.autoencoder, WaveformModel)
         return self.representation == "waveform"

@@ -135,19 +135,36 @@ class Audio(Modality):
         return write_clips(output, force, draw(), model.sample_rate_)
 
     def metrics(self, model: Any, clips: list[Any]) -> dict[str, Any]:
-        return {
-            "n_samples": len(clips),
-            "logmel_mse": -model.score(clips),  # on the standardised log-mel spectrogram
-            "spectral_convergence": float(np.mean(model.spectral_convergence(clips))),
-            "latent_dim": int(model.autoencoder_.latent_dim),
-        }
+        from .quality import joined, speech_quality
+
+        heard = [np.asarray(w) for w in model.waveforms(clips)]
+        rebuilt = [r[: len(h)] for r, h in zip(model.reconstruct(heard), heard, strict=True)]
+        rate = model.sample_rate_
+        metrics = {"n_samples": len(clips), "latent_dim": int(model.autoencoder_.latent_dim)}
+        if not model._waveform():  # the standardised log-mel spectrogram's error
+            metrics["logmel_mse"] = -model.score(clips)
+        metrics["spectral_convergence"] = float(np.mean(model.spectral_convergence(clips)))
+        # PESQ and STOI where their packages are installed (aekit[speech]); the clips
+        # joined, as both need seconds of speech
+        metrics.update(speech_quality(joined(heard, rate), joined(rebuilt, rate), rate,
+                                      missing_ok=True))  # fmt: skip
+        if model._waveform() and model.autoencoder_.bottleneck == "quantized":
+            seconds = sum(len(h) for h in heard) / rate
+            metrics["kbps"] = 8 * len(model.compress(clips)) / seconds / 1000
+        return metrics
 
     def describe(self, entry: dict[str, Any]) -> list[str]:
         from ..modality import modality_named
 
         state = entry["state"]
-        n_mels, frames = state["spectrogram_shape"]
         inner = state["autoencoder"]
+        if inner["estimator"] == "WaveformModel":
+            model = inner["state"]
+            return [f"  audio       {state['sample_rate']} Hz, each clip at its own length",
+                    f"  autoencoder WaveformModel, {inner['params']['latent_dim']} code values "
+                    "per frame", *self.network_lines(model),
+                    *self.trained_lines(model, inner["params"])]  # fmt: skip
+        n_mels, frames = state["spectrogram_shape"]
         return [
             f"  audio       {state['sample_rate']} Hz, {state['n_samples']} samples per clip, "
             f"{n_mels} mels x {frames} frames (n_fft {state['n_fft']}, "

@@ -10,8 +10,6 @@ mono, at ``sample_rate``, peak-normalised.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from numbers import Real
 from typing import Any
@@ -22,7 +20,8 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ..arrays.family import CORRUPTION
-from ..codec.stream import learned_tables, read_frames, write_frames
+from ..codec.model import CodecTables, model_digest
+from ..codec.stream import read_frames, write_frames
 from ..estimator import NeuralEstimator, to_tensor
 from ..networks import build_network, config_fields
 from ..objective import Objective
@@ -66,7 +65,7 @@ WAVEFORM = (
 
 
 @register_estimator
-class WaveformModel(NeuralEstimator):
+class WaveformModel(CodecTables, NeuralEstimator):
     """Waveforms (a list of 1-D float arrays at ``sample_rate``) to codes of
     ``latent_dim`` values per frame and back; see the module docstring.
 
@@ -76,7 +75,7 @@ class WaveformModel(NeuralEstimator):
     """
 
     _parameters = parameters(WAVEFORM, CODE, CORRUPTION, TRAINING, WARM_START,
-                             batch_size=16, learning_rate=1e-3, patience=20)  # fmt: skip
+                             batch_size=16, learning_rate=3e-3, patience=20)  # fmt: skip
     _bottlenecks = ("deterministic", "gaussian", "quantized")
     _loop_settings = {"clip_grad": 1.0}  # a few loud stretches must not throw it off
     _inference_batch = 1  # a clip at a time: its code never depends on another's
@@ -145,6 +144,7 @@ class WaveformModel(NeuralEstimator):
         CRCs and last coder word, and each clip's frames, last frame's samples and level
         (Elias gamma codes; the level taken as -3 dB): the target the codes' rate is
         trained to is the bitrate less this."""
+
         def gamma(v: float) -> float:  # bits of a small integer, zigzagged (stream.py)
             return math.log2(41) + max(int(2 * v).bit_length() - 1, 0)
 
@@ -220,7 +220,8 @@ class WaveformModel(NeuralEstimator):
         waves = _checked(X)
         codes = [np.rint(z.T).astype(np.int64) for z in self.transform(waves)]
         # The stream knows each clip's frames: the samples of its last frame say the rest.
-        last = np.array([[len(w) - (z.shape[1] - 1) * self.hop_] for w, z in zip(waves, codes)])
+        frames = np.array([z.shape[1] for z in codes])
+        last = (np.array([len(w) for w in waves]) - (frames - 1) * self.hop_)[:, None]
         extras = last if extras is None else np.hstack([last, np.asarray(extras)])
         model_id = self.model_id()
         return write_frames(self.network_, codes, extras, model_id, self._coding_tables(model_id))
@@ -248,21 +249,9 @@ class WaveformModel(NeuralEstimator):
                              f"{self.bottleneck!r}; fit one with bottleneck='quantized' "
                              "(CLI: --bottleneck quantized).")  # fmt: skip
 
-    def _coding_tables(self, model_id: bytes | None = None) -> list[tuple[int, np.ndarray]]:
-        """The learned density's tables, worked out once per weights and saved with the
-        model (as ``ImageAutoencoder``'s)."""
-        model_id = self.model_id() if model_id is None else model_id
-        if getattr(self, "_tables", (None,))[0] != model_id:
-            self._tables = (model_id, learned_tables(self.network_))
-        return self._tables[1]
-
     def model_id(self) -> bytes:
         """8 bytes of the SHA-256 of the weights and the sample rate."""
-        digest = hashlib.sha256(json.dumps({"sample_rate": self.sample_rate}).encode())
-        for name, tensor in sorted(self.network_.state_dict().items()):
-            digest.update(name.encode())
-            digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-        return digest.digest()[:8]
+        return model_digest({"sample_rate": self.sample_rate}, self.network_)
 
     @property
     def _n_features_out(self) -> int:
@@ -275,22 +264,14 @@ class WaveformModel(NeuralEstimator):
         if hasattr(self, "rate_weight_"):
             state["rate_weight"] = self.rate_weight_
         if self.bottleneck == "quantized":
-            tables = self._coding_tables()
-            state["coding_tables_for"] = self._tables[0].hex()
-            tensors = {"coding_tables.first": torch.tensor([first for first, _ in tables]),
-                       "coding_tables.sizes": torch.tensor([len(p) for _, p in tables]),
-                       "coding_tables.probs": torch.from_numpy(np.concatenate(
-                           [p for _, p in tables]))}  # fmt: skip
+            own, tensors = self._tables_state()
+            state.update(own)
         return state, tensors
 
     def _load_own_file_state(self, state: dict[str, Any], tensors: dict[str, Any]) -> None:
         if "rate_weight" in state:
             self.rate_weight_ = state["rate_weight"]
-        if "coding_tables_for" in state:
-            sizes = tensors["coding_tables.sizes"].tolist()
-            probs = np.split(tensors["coding_tables.probs"].numpy(), np.cumsum(sizes)[:-1])
-            tables = list(zip(tensors["coding_tables.first"].tolist(), probs, strict=True))
-            self._tables = (bytes.fromhex(state["coding_tables_for"]), tables)
+        self._load_tables_state(state, tensors)
 
 
 def _checked(X: Any) -> list[np.ndarray]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import sys
 from numbers import Integral, Real
@@ -17,7 +15,8 @@ from sklearn.utils.validation import check_is_fitted
 from ..arrays.autoencoder import Autoencoder
 from ..arrays.family import NETWORK, REGULARISERS
 from ..arrays.input import RowInput, check_rows
-from ..codec.stream import learned_tables, read, write
+from ..codec.model import CodecTables, model_digest
+from ..codec.stream import read, write
 from ..networks import build_network, config_fields
 from ..objective.penalties import Rate
 from ..params import CODE, LATENT_DIM, TRAINING, WARM_START, Param, parameters
@@ -83,8 +82,8 @@ RATE_WEIGHT = Param(
     "rate_weight", 0.01, [Interval(Real, 0, None, closed="left")], "float >= 0",
     'With bottleneck="quantized": the weight of the rate, in bits per pixel, against the '
     "distortion (mean squared error of pixels in [0, 1]); larger gives smaller files and "
-    "blurrier images.", {"type": float, "help": "a codec's weight of the rate (larger: fewer bits)"},
-    float)  # fmt: skip
+    "blurrier images.", {"type": float, "help": "a codec's weight of the rate (larger: "
+                         "fewer bits)"}, float)  # fmt: skip
 
 HYPERPRIOR = Param(
     "hyperprior", 0, [Interval(Integral, 0, None, closed="left")], "int >= 0",
@@ -99,7 +98,7 @@ _NETWORK = tuple(p for p in NETWORK if p.name != "image_shape")
 
 
 @register_estimator
-class ImageAutoencoder(Autoencoder):
+class ImageAutoencoder(CodecTables, Autoencoder):
     """Autoencoder for images given as files, PIL images or arrays.
 
     Images come as a folder (searched recursively for .png .jpg .jpeg .webp .bmp .tif
@@ -295,23 +294,10 @@ class ImageAutoencoder(Autoencoder):
                 "--bottleneck quantized)."
             )
 
-    def _coding_tables(self, model_id: bytes | None = None) -> list[tuple[int, np.ndarray]]:
-        """The learned density's tables for these weights. Worked out once in floats
-        (whose last bits may differ between machines), then kept and saved with the
-        model, so every machine that loads it codes under the same numbers."""
-        model_id = self.model_id() if model_id is None else model_id
-        if getattr(self, "_tables", (None,))[0] != model_id:  # fitted anew since
-            self._tables = (model_id, learned_tables(self.network_))
-        return self._tables[1]
-
     def model_id(self) -> bytes:
         """8 bytes of the SHA-256 of the weights and the image rule: a stream names the
         model that can read it."""
-        digest = hashlib.sha256(json.dumps(self.image_spec_.to_dict()).encode())
-        for name, tensor in sorted(self.network_.state_dict().items()):
-            digest.update(name.encode())
-            digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-        return digest.digest()[:8]
+        return model_digest(self.image_spec_.to_dict(), self.network_)
 
     # ------------------------------------------------------------------ inference
     def transform(self, X: Any) -> np.ndarray:
@@ -346,20 +332,11 @@ class ImageAutoencoder(Autoencoder):
         state, tensors = super()._own_file_state()
         state = {**state, "image_spec": self.image_spec_.to_dict()}
         if self.bottleneck == "quantized":
-            tables = self._coding_tables()
-            state["coding_tables_for"] = self._tables[0].hex()
-            tensors = {**tensors,
-                       "coding_tables.first": torch.tensor([first for first, _ in tables]),
-                       "coding_tables.sizes": torch.tensor([len(p) for _, p in tables]),
-                       "coding_tables.probs": torch.from_numpy(np.concatenate(
-                           [p for _, p in tables]))}  # fmt: skip
+            own, own_tensors = self._tables_state()
+            state, tensors = {**state, **own}, {**tensors, **own_tensors}
         return state, tensors
 
     def _load_own_file_state(self, state: dict[str, Any], tensors: dict[str, Any]) -> None:
         super()._load_own_file_state(state, tensors)
         self.image_spec_ = ImageSpec.from_dict(state["image_spec"])
-        if "coding_tables_for" in state:  # older files hold none: worked out when needed
-            sizes = tensors["coding_tables.sizes"].tolist()
-            probs = np.split(tensors["coding_tables.probs"].numpy(), np.cumsum(sizes)[:-1])
-            tables = list(zip(tensors["coding_tables.first"].tolist(), probs, strict=True))
-            self._tables = (bytes.fromhex(state["coding_tables_for"]), tables)
+        self._load_tables_state(state, tensors)

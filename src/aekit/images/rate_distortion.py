@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..codec import curves
 from .quality import psnr, ssim
 
 
@@ -83,30 +84,7 @@ def webp_curve(images: np.ndarray, qualities: Iterable[int] = range(5, 96, 10)) 
 
 
 def bd_rate(anchor: list[Point], test: list[Point]) -> float:
-    """Bjøntegaard delta rate of ``test`` against ``anchor``, in percent: the mean
-    difference in bits for the same PSNR over the PSNR range both curves cover
-    (log-rate interpolated piecewise-cubically in PSNR, as in JVET's common test
-    conditions); negative means ``test`` needs fewer bits. Each curve needs two points
-    or more."""
-    from scipy.interpolate import PchipInterpolator
-
-    curves = []
-    for name, points in (("anchor", anchor), ("test", test)):
-        by_psnr = {}
-        for p in points:
-            by_psnr.setdefault(p.psnr, p.bpp)
-        if len(by_psnr) < 2:
-            raise ValueError(f"bd_rate needs two points of different PSNR on each curve; "
-                             f"the {name} has {len(by_psnr)}.")  # fmt: skip
-        quality = np.array(sorted(by_psnr))
-        rates = np.array([by_psnr[q] for q in quality])
-        curves.append((quality, np.log(rates)))
-    lo = max(curves[0][0][0], curves[1][0][0])
-    hi = min(curves[0][0][-1], curves[1][0][-1])
-    if lo >= hi:
-        raise ValueError(
-            f"the curves share no PSNR range (anchor {curves[0][0][0]:.2f}-"
-            f"{curves[0][0][-1]:.2f} dB, test {curves[1][0][0]:.2f}-{curves[1][0][-1]:.2f} dB)."
-        )
-    mean_log = [PchipInterpolator(q, r).integrate(lo, hi) / (hi - lo) for q, r in curves]
-    return float((np.exp(mean_log[1] - mean_log[0]) - 1) * 100)
+    """Bjøntegaard delta rate of ``test`` against ``anchor`` in bits per pixel at equal
+    PSNR, in percent (see :func:`aekit.codec.curves.bd_rate`)."""
+    return curves.bd_rate([(p.bpp, p.psnr) for p in anchor], [(p.bpp, p.psnr) for p in test],
+                          "PSNR", " dB")  # fmt: skip
