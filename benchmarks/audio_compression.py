@@ -161,12 +161,21 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--params", default="{}", help="extra AudioAutoencoder params (JSON)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", type=Path, default=Path("audio_compression.png"))
+    parser.add_argument("--save", type=Path, help="folder to save the codecs in")
+    parser.add_argument("--mp3-kbps", default=",".join(map(str, MP3_KBPS)))
+    parser.add_argument("--opus-kbps", default=",".join(map(str, OPUS_KBPS)))
     args = parser.parse_args(argv)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     fit_files, test_files = fsdd(args.fsdd, args.n_fit, args.n_test)
     test = [w / np.abs(w).max() for w, _ in (read_clip(f) for f in test_files)]
     params = {"bottleneck": "quantized", "sample_rate": RATE, "random_state": 0,
               "device": args.device, **json.loads(args.params)}  # fmt: skip
+    reference = joined(test, RATE)
+    mp3, opus = ([float(k) for k in v.split(",")] for v in (args.mp3_kbps, args.opus_kbps))
+    anchors = {
+        "MP3": curve(reference, RATE, "mp3", mp3),
+        "Opus": curve(reference, RATE, "opus", opus),
+    }  # before any training
     codecs, figures = [], {}
     for kbps in (float(b) for b in args.bitrates.split(",")):
         start = time.perf_counter()
@@ -180,13 +189,13 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         print(f"bitrate {kbps:g} kbps: fit {time.perf_counter() - start:.0f}s, "
               f"{len(inner.history_['epoch'])} epochs")  # fmt: skip
         codecs.append(codec)
+        if args.save:
+            args.save.mkdir(parents=True, exist_ok=True)
+            codec.save(args.save / f"codec_{kbps:g}kbps.aek")
     codecs.sort(key=lambda c: c.bitrate)
 
-    reference = joined(test, RATE)
     print(f"FSDD test, {len(test)} clips joined ({len(reference) / RATE:.0f} s)")
-    inside = {"aekit": [codec_point(c, test) for c in codecs],
-              "MP3": curve(reference, RATE, "mp3", MP3_KBPS),
-              "Opus": curve(reference, RATE, "opus", OPUS_KBPS)}  # fmt: skip
+    inside = {"aekit": [codec_point(c, test) for c in codecs], **anchors}
     for name, points in inside.items():
         show(name, points)
     in_bd = bd_rates(inside["aekit"], {"MP3": inside["MP3"], "Opus": inside["Opus"]})
@@ -198,8 +207,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         print(f"espeak-ng (outside the domain), {len(sentences)} sentences "
               f"({len(other) / RATE:.0f} s)")  # fmt: skip
         outside = {"aekit (fit on FSDD)": [codec_point(c, sentences) for c in codecs],
-                   "MP3": curve(other, RATE, "mp3", MP3_KBPS),
-                   "Opus": curve(other, RATE, "opus", OPUS_KBPS)}  # fmt: skip
+                   "MP3": curve(other, RATE, "mp3", mp3),
+                   "Opus": curve(other, RATE, "opus", opus)}  # fmt: skip
         for name, points in outside.items():
             show(name, points)
         out_bd = bd_rates(outside["aekit (fit on FSDD)"],

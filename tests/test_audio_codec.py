@@ -66,6 +66,18 @@ def test_a_plain_waveform_model_decodes_each_clip_at_its_length(clips):
         model.compress(clips[:1])
 
 
+def test_a_clips_code_does_not_depend_on_the_clips_beside_it(codec, clips):
+    inner = codec.autoencoder_
+    waves = codec.waveforms(clips)
+    alone = [inner.transform([w])[0] for w in waves[:3]]
+    together = inner.transform(waves)[:3]
+    for a, b in zip(alone, together, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-4)  # integers: rounding may not move
+    decoded_alone = inner.inverse_transform(alone[:1])[0]
+    decoded_together = inner.inverse_transform(together)[0]
+    np.testing.assert_allclose(decoded_alone, decoded_together, atol=1e-5)
+
+
 def test_a_stream_decodes_to_the_decoder_output_on_the_rounded_code(codec, clips):
     inner = codec.autoencoder_
     waves = codec.waveforms(clips)

@@ -239,7 +239,8 @@ def test_series_benchmark_runs_on_a_tiny_budget(series_data, tmp_path, capsys):
 def test_audio_compression_benchmark_runs_on_a_tiny_budget(fsdd, tmp_path, capsys):
     bench = _module("audio_compression")
     argv = ["--base-time", "3", "--max-time", "1", "--bitrates", "6,12", "--plain-time", "1",
-            "--n-fit", "1", "--n-test", "1", "--n-sentences", "2", "--fsdd", str(fsdd),
+            "--n-fit", "1", "--n-test", "1", "--n-sentences", "1", "--fsdd", str(fsdd),
+            "--mp3-kbps", "8,16", "--opus-kbps", "6,11",
             "--out", str(tmp_path / "rd.png")]  # fmt: skip
     figures = bench.main(argv)
     out = capsys.readouterr().out

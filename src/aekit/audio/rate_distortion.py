@@ -20,6 +20,8 @@ from .quality import align, pesq_score, stoi_score
 
 FORMATS = {"mp3": {"format": "MP3", "bitrate_mode": "CONSTANT"},
            "opus": {"format": "OGG", "subtype": "OPUS"}}  # fmt: skip
+# The highest level libsndfile takes (MP3 refuses 1.0; 0.95-0.99 is 8 kbps at 8 kHz).
+_TOP = {"mp3": 0.99, "opus": 1.0}
 
 
 @dataclass
@@ -62,15 +64,15 @@ def _level_for(signal: np.ndarray, rate: int, codec: str, kbps: float) -> float:
     """The compression level whose file comes nearest ``kbps`` (bisection: the rate
     falls as the level rises), on the first 20 s."""
     head = signal[: 20 * rate]
-    lo, hi = 0.0, 1.0
+    lo, hi = 0.0, _TOP[codec]
+    tried = {}
+    for level in (lo, hi):
+        tried[level] = 8 * round_trip(head, rate, codec, level)[0] / (len(head) / rate) / 1000
     for _ in range(12):
         mid = (lo + hi) / 2
-        size, _ = round_trip(head, rate, codec, mid)
-        if 8 * size / (len(head) / rate) / 1000 > kbps:
-            lo = mid
-        else:
-            hi = mid
-    return hi
+        tried[mid] = 8 * round_trip(head, rate, codec, mid)[0] / (len(head) / rate) / 1000
+        lo, hi = (mid, hi) if tried[mid] > kbps else (lo, mid)
+    return min(tried, key=lambda level: abs(tried[level] - kbps))
 
 
 def curve(signal: np.ndarray, rate: int, codec: str, kbps: Iterable[float]) -> list[Point]:
