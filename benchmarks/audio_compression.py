@@ -45,6 +45,7 @@ from aekit import AudioAutoencoder
 from aekit.audio.clips import read_clip, resample
 from aekit.audio.quality import joined, speech_quality
 from aekit.audio.rate_distortion import Point, bd_rate, curve, measure
+from aekit.codec.curves import plot_curves
 
 FSDD = Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"
 RATE = 8000
@@ -120,20 +121,7 @@ def bd_rates(codecs: list[Point], anchors: dict[str, list[Point]]) -> dict[str, 
 
 
 def plot(panels: dict[str, dict[str, list[Point]]], out: Path) -> None:
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6 * len(panels), 9))
-    axes = fig.subplots(2, len(panels), squeeze=False)
-    for column, (title, curves) in enumerate(panels.items()):
-        for ax, (what, label) in zip(axes[:, column], AXES.items(), strict=True):
-            for name, points in curves.items():
-                ax.plot([p.kbps for p in points], [getattr(p, what) for p in points], "o-",
-                        ms=3, label=name)  # fmt: skip
-            ax.set(title=title, xlabel="kbps", ylabel=label)
-            ax.grid(alpha=0.3)
-            ax.legend()
-    fig.savefig(out, dpi=100, bbox_inches="tight")
-    print(f"wrote {out}")
+    plot_curves(panels, out, "kbps", "kbps", AXES)
 
 
 def plain_quality(model: AudioAutoencoder, clips: list[np.ndarray]) -> dict[str, float]:

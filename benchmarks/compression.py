@@ -37,6 +37,7 @@ from sklearn.decomposition import PCA
 
 from aekit import ImageAutoencoder
 from aekit.codec.bitstream import pack, unpack
+from aekit.codec.curves import plot_curves
 from aekit.data import load_fashion_mnist
 from aekit.images.rate_distortion import Point, bd_rate, jpeg_curve, measure, webp_curve
 
@@ -106,20 +107,7 @@ def bd_rates(codecs: list[Point], curves: dict[str, list[Point]]) -> dict[str, f
 
 
 def plot(panels: dict[str, dict[str, list[Point]]], out: Path) -> None:
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6 * len(panels), 9))
-    axes = fig.subplots(2, len(panels), squeeze=False)
-    for column, (title, curves) in enumerate(panels.items()):
-        for ax, (what, label) in zip(axes[:, column], AXES.items(), strict=True):
-            for name, points in curves.items():
-                ax.plot([p.bpp for p in points], [getattr(p, what) for p in points], "o-",
-                        ms=3, label=name)  # fmt: skip
-            ax.set(title=title, xlabel="bits per pixel", ylabel=label)
-            ax.grid(alpha=0.3)
-            ax.legend()
-    fig.savefig(out, dpi=100, bbox_inches="tight")
-    print(f"wrote {out}")
+    plot_curves(panels, out, "bpp", "bits per pixel", AXES)
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:

@@ -251,3 +251,9 @@ def test_cli_train_compress_decompress_writes_what_python_decodes(fsdd, tmp_path
     figures = json.loads(capsys.readouterr().out)
     assert figures["kbps"] == pytest.approx(kbps, rel=0.05)
     assert {"stoi", "logmel_distance", "spectral_convergence"} <= set(figures)
+    page = tmp_path / "report.html"
+    assert main(["report", str(model), str(folder), "-o", str(page)]) == 0
+    html = page.read_text()
+    assert "MP3 (nearest rate)" in html and "Opus (nearest rate)" in html
+    assert html.count("<audio") == 4 * min(3, 4)  # original, aekit, MP3, Opus per clip
+    assert "this codec" in html or "Rate and quality" in html

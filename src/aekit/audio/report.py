@@ -1,5 +1,7 @@
 """The report's part for an AudioAutoencoder: log-mel error against PCA on the same
-spectrograms, spectrograms before and after, and players."""
+spectrograms, spectrograms before and after, and players; for a waveform model its
+speech quality (STOI, PESQ, log-mel distance) and, for a codec, its rate and quality
+next to MP3's and Opus's curves, with clips to hear side by side at similar rates."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from .clips import write_clip
 
 
 def report_parts(model: Any, clips: list[Any], labels: Any) -> Parts:
+    if model._waveform():
+        return _waveform_parts(model, clips, labels)
     from .displays import SpectrogramDisplay
 
     k = int(model.autoencoder_.latent_dim)
@@ -55,3 +59,76 @@ def audio_player(wave: Any, rate: int) -> Markup:
     write_clip(buffer, wave, rate)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return Markup(f'<audio controls preload="none" src="data:audio/wav;base64,{data}"></audio>')
+
+
+def _waveform_parts(model: Any, clips: list[Any], labels: Any) -> Parts:
+    """A waveform model: quality of the clips through the code, joined (PESQ and STOI
+    need seconds of speech); a codec's real bits against MP3 and Opus."""
+    from .quality import joined, speech_quality
+
+    rate = int(model.sample_rate_)
+    heard = [np.asarray(w) for w in model.waveforms(clips)]
+    codec = model.autoencoder_.bottleneck == "quantized"
+    rebuilt = model.decompress(model.compress(clips)) if codec else model.reconstruct(heard)
+    if codec:  # at the clips' own level: compare with the clips as read, not normalised
+        heard = [w * p for w, p in zip(heard, model.input_.clips(clips)[1], strict=True)]
+    rebuilt = [r[: len(h)] for r, h in zip(rebuilt, heard, strict=True)]
+    reference, degraded = joined(heard, rate), joined(rebuilt, rate)
+    quality = speech_quality(reference, degraded, rate, missing_ok=True)
+    parts = Parts(baseline="MP3 (LAME) at the nearest rate, on the same clips joined")
+    codes = np.stack([c.mean(axis=0) for c in model.transform(clips)])  # a clip's mean code
+    parts.metrics += [(name, value, None) for name, value in quality.items()]
+    parts.metrics.append((PROBE + " (mean code over frames)", probe(codes, labels), None))
+    parts.figures += [curves(model), latent(codes, labels)]
+    columns, players = ["clip", "original", "through the code"], []
+    if codec:
+        from .rate_distortion import curve, measure
+
+        seconds = len(reference) / rate
+        n_bytes = len(model.compress(clips))
+        point = measure(model.autoencoder_.bitrate or 0.0, n_bytes, reference, degraded, rate)
+        anchors = {"MP3": curve(reference, rate, "mp3", (8, 16, 24)),
+                   "Opus": curve(reference, rate, "opus", (6, 8, 12))}  # fmt: skip
+        mp3 = min(anchors["MP3"], key=lambda p: abs(p.kbps - point.kbps))
+        parts.metrics = [("kbps (the stream, header and all)", point.kbps, mp3.kbps),
+                         *[(n, v, getattr(mp3, n, None)) for n, v, _ in parts.metrics]]  # fmt: skip
+        parts.figures.insert(0, _rate_quality(point, anchors, seconds))
+        columns += ["MP3 (nearest rate)", "Opus (nearest rate)"]
+        players = [_coded(reference, rate, codec_name, anchors[name], point.kbps)
+                   for codec_name, name in (("mp3", "MP3"), ("opus", "Opus"))]  # fmt: skip
+    n = min(3, len(clips))
+    starts = np.cumsum([0] + [len(h) + round(0.1 * rate) for h in heard])  # joined's layout
+    rows = []
+    for i in range(n):
+        row = [i, audio_player(heard[i], rate), audio_player(rebuilt[i], rate)]
+        row += [audio_player(p[starts[i] : starts[i] + len(heard[i])], rate) for p in players]
+        rows.append(tuple(row))
+    parts.sections.append(("Listen", table(columns, rows)))
+    return parts
+
+
+def _coded(reference: np.ndarray, rate: int, codec: str, points: list[Any],
+           kbps: float) -> np.ndarray:  # fmt: skip
+    """``reference`` through ``codec`` at its point nearest ``kbps`` (the point's
+    setting is the compression level)."""
+    from .rate_distortion import round_trip
+
+    nearest = min(points, key=lambda p: abs(p.kbps - kbps))
+    return round_trip(reference, rate, codec, nearest.setting)[1]
+
+
+def _rate_quality(point: Any, anchors: dict[str, list[Any]], seconds: float) -> str:
+    def draw(axes: Any) -> None:
+        for ax, what, label in zip(axes, ("pesq", "stoi"), ("PESQ", "STOI"), strict=True):
+            for name, points in anchors.items():
+                ax.plot([p.kbps for p in points], [getattr(p, what) for p in points], "o-",
+                        ms=3, label=name)  # fmt: skip
+            ax.plot([point.kbps], [getattr(point, what)], "k*", ms=12, label="this codec")
+            ax.set_ylabel(label)
+            ax.grid(alpha=0.3)
+            ax.legend()
+        axes[-1].set_xlabel("kbps")
+
+    return figure(draw, f"Rate and quality: this codec's real bits (compress) against MP3 "
+                  f"and Opus on the same {seconds:.0f} s of clips joined.", size=(7, 6),
+                  rows=2)  # fmt: skip

@@ -1,6 +1,10 @@
-"""Comparing rate-quality curves of codecs: the Bjøntegaard delta rate."""
+"""Comparing rate-quality curves of codecs: the Bjøntegaard delta rate, and the
+picture of several codecs' curves side by side (the compression benchmarks')."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,3 +40,23 @@ def bd_rate(anchor: list[tuple[float, float]], test: list[tuple[float, float]],
         )
     mean_log = [PchipInterpolator(q, r).integrate(lo, hi) / (hi - lo) for q, r in curves]
     return float((np.exp(mean_log[1] - mean_log[0]) - 1) * 100)
+
+
+def plot_curves(panels: dict[str, dict[str, list[Any]]], out: Path, rate: str, xlabel: str,
+                qualities: dict[str, str]) -> None:  # fmt: skip
+    """One column per panel (a title and its codecs' points), one row per quality (the
+    points' attribute and its label), the points' ``rate`` attribute across; a PNG."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6 * len(panels), 4.5 * len(qualities)))
+    axes = fig.subplots(len(qualities), len(panels), squeeze=False)
+    for column, (title, codecs) in enumerate(panels.items()):
+        for ax, (what, label) in zip(axes[:, column], qualities.items(), strict=True):
+            for name, points in codecs.items():
+                ax.plot([getattr(p, rate) for p in points], [getattr(p, what) for p in points],
+                        "o-", ms=3, label=name)  # fmt: skip
+            ax.set(title=title, xlabel=xlabel, ylabel=label)
+            ax.grid(alpha=0.3)
+            ax.legend()
+    fig.savefig(out, dpi=100, bbox_inches="tight")
+    print(f"wrote {out}")
