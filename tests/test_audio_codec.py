@@ -244,7 +244,8 @@ def test_cli_train_compress_decompress_writes_what_python_decodes(fsdd, tmp_path
         write_clip(buffer, wave, 8000)
         buffer.seek(0)
         assert np.array_equal(read_clip(out / name)[0], soundfile.read(buffer, dtype="float32")[0])
-    capsys.readouterr()
+    assert main(["encode", str(model), str(folder), "-o", str(tmp_path / "c.npy")]) == 2
+    assert "aekit compress writes them" in capsys.readouterr().err
     assert main(["evaluate", str(model), str(folder), "--json"]) == 0
     import json
 

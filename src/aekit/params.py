@@ -167,6 +167,13 @@ FREE_BITS = Param(
     {"type": float, "help": "variational: KL nats per unit left unpenalised"}, float)  # fmt: skip
 # The bottleneck axis as every estimator takes it (the one place these are declared).
 CODE = (BOTTLENECK, BETA, KL_WARMUP, FREE_BITS)
+RATE_WEIGHT = Param(
+    "rate_weight", 0.01, [Interval(Real, 0, None, closed="left")], "float >= 0",
+    'With bottleneck="quantized": the weight of the rate against the distortion: bits per '
+    "pixel against the squared error of pixels in [0, 1] (images), kbps against the "
+    "waveform loss (sound); larger gives smaller files and worse reconstructions.",
+    {"type": float, "help": "a codec's weight of the rate (larger: fewer bits)"},
+    float)  # fmt: skip
 # The old spelling of bottleneck="gaussian" (text, series; --variational for audio too).
 VARIATIONAL = Param(
     "variational", "deprecated", ["boolean", StrOptions({"deprecated"})], "bool",

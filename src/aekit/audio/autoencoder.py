@@ -25,12 +25,13 @@ from ..params import (
     positive_int,
 )
 from ..saving.model_file import register_estimator
-from .input import ClipInput
+from .input import SAMPLE_RATE, ClipInput
 from .spectrogram import spectral_convergence
-from .waveform_model import WAVEFORM, WaveformModel
+from .waveform_model import WaveformModel
 
 # The waveform model's own settings that the wrapper takes and hands on.
-_WAVEFORM = tuple(p for p in WAVEFORM if p.name in ("width", "segment", "rate_weight", "bitrate"))
+_WAVEFORM = tuple(p for p in WaveformModel._parameters
+                  if p.name in ("width", "segment", "rate_weight", "bitrate"))  # fmt: skip
 
 
 def _default_model() -> Autoencoder:
@@ -116,11 +117,7 @@ class AudioAutoencoder(
               "spectrograms as (n, n_mels, frames) arrays: grey pictures to a conv model. Its "
               "settings "
               "are nested parameters (autoencoder__max_time ...)."),
-        Param("sample_rate", None, [None, Interval(Integral, 1, None, closed="left")], "int",
-              "Rate (Hz) the model works at; clips at other rates are resampled (soxr). Also "
-              "the rate of clips given as bare arrays. None: the most common rate of the "
-              "files given to fit (bare arrays then need it).",
-              {"type": int, "help": "Hz (default: the data's)"}, int | None),
+        SAMPLE_RATE,
         Param("duration", None, [None, Interval(Real, 0, None, closed="neither")], "float",
               "Clip length in seconds. None: the 95th percentile of the fit clips' lengths, "
               "so a few long outliers do not pad every clip with silence.",

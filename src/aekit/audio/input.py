@@ -14,13 +14,22 @@ import math
 import sys
 from collections import Counter
 from dataclasses import dataclass
-from numbers import Real
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
+from ..params import Param
 from .clips import check_clips, fix_length, resample
 from .spectrogram import LogMel, voiced_mean
+
+SAMPLE_RATE = Param(
+    "sample_rate", None, [None, Interval(Integral, 1, None, closed="left")], "int",
+    "Rate (Hz) the model works at; clips at other rates are resampled (soxr). Also the "
+    "rate of clips given as bare arrays. None: the most common rate of the files given "
+    "to fit (bare arrays then need it).", {"type": int, "help": "Hz (default: the data's)"},
+    int | None)  # fmt: skip
 
 
 @dataclass

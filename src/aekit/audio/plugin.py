@@ -123,6 +123,13 @@ class Audio(Modality):
         stems = stems_beside(stream, len(waves))
         return write_clips(output, force, waves, model.sample_rate_, stems)
 
+    def encode(self, model: Any, source: str, out: Path, **read: Any) -> str:
+        if model._waveform():
+            raise UsageError("a waveform model's code has a frame per 5 ms, as many as each "
+                             "clip makes: aekit compress writes them (a codec), or "
+                             "AudioAutoencoder.transform gives them in Python.")  # fmt: skip
+        return super().encode(model, source, out, **read)
+
     def decode(self, model: Any, codes_source: str, output: str, force: bool) -> str:
         from ..data import read_data
 

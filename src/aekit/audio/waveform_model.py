@@ -19,7 +19,7 @@ import torch
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from ..arrays.family import CORRUPTION
+from ..arrays.family import CORRUPTION, NETWORK
 from ..codec.model import CodecTables, model_digest
 from ..codec.stream import read_frames, write_frames
 from ..estimator import NeuralEstimator
@@ -28,10 +28,22 @@ from ..objective import Objective
 from ..objective.bottleneck import BOTTLENECKS
 from ..objective.corruption import Corruption, check_noise
 from ..objective.penalties import Rate
-from ..params import CODE, TRAINING, WARM_START, Param, parameters, positive_int
+from ..params import (
+    CODE,
+    LATENT_DIM,
+    RATE_WEIGHT,
+    TRAINING,
+    WARM_START,
+    Param,
+    parameters,
+    positive_int,
+)
 from ..saving.model_file import register_estimator
 from ..training.devices import model_device
+from .input import SAMPLE_RATE
 from .losses import WaveformLoss
+
+_ARCHITECTURE = next(p for p in NETWORK if p.name == "architecture")
 
 _GAP = 0.05  # seconds of silence between joined fit clips
 # Clips are coded together, end to end in one signal, each between MARGIN frames of
@@ -42,24 +54,11 @@ _GROUP = 30.0  # seconds of clips per pass
 _TARGET_WEIGHT = 500.0  # of a bitrate's term (see Rate), against the waveform loss's ~5
 
 WAVEFORM = (
-    positive_int("latent_dim", 8, "int", "Code values per frame (a frame is "
-                 "prod(strides) samples: 40, 5 ms at 8 kHz, by default).",
-                 help="code values per frame"),
-    Param("architecture", "waveform", [str], "str",
-          'A registered network that reads flat waveforms of any length and gives a code '
-          'per frame: "waveform" (strided 1-D convolutions with dilated residual units).',
-          None, str),
     positive_int("width", 16, "int", "Channels of the network's first level; each next "
                  "level doubles them.", help="channels of a waveform network's first level"),
-    Param("sample_rate", 8000, [Interval(Real, 0, None, closed="neither")], "int",
-          "Hz of the clips (the audio front end sets it).", None, int),
     Param("segment", 0.5, [Interval(Real, 0, None, closed="neither")], "float",
           "Seconds per training stretch.", {"type": float, "help": "seconds per training "
           "stretch (waveform models)"}, float),
-    Param("rate_weight", 1.0, [Interval(Real, 0, None, closed="left")], "float >= 0",
-          'With bottleneck="quantized": the weight of the rate, in kbps, against the '
-          "waveform loss; larger gives fewer bits and worse sound.",
-          {"type": float, "help": "a codec's weight of the rate (larger: fewer bits)"}, float),
     Param("bitrate", None, [None, Interval(Real, 0, None, closed="neither")], "float",
           'With bottleneck="quantized": the rate (kbps, the streams\' header and all) to '
           "train for instead of a rate_weight: the rate term is then the squared distance "
@@ -79,7 +78,12 @@ class WaveformModel(CodecTables, NeuralEstimator):
     {parameters}
     """
 
-    _parameters = parameters(WAVEFORM, CODE, CORRUPTION, TRAINING, WARM_START,
+    # latent_dim: code values per frame (a frame is prod(strides) samples: 40, 5 ms at
+    # 8 kHz, by default); architecture: a registered network that reads flat waveforms of
+    # any length and gives a code per frame ("waveform").
+    _parameters = parameters(LATENT_DIM, _ARCHITECTURE, SAMPLE_RATE, WAVEFORM, CODE,
+                             RATE_WEIGHT, CORRUPTION, TRAINING, WARM_START, latent_dim=8,
+                             architecture="waveform", sample_rate=8000, rate_weight=1.0,
                              batch_size=16, learning_rate=3e-3, patience=20)  # fmt: skip
     _bottlenecks = ("deterministic", "gaussian", "quantized")
     _loop_settings = {"clip_grad": 1.0}  # a few loud stretches must not throw it off
@@ -91,6 +95,8 @@ class WaveformModel(CodecTables, NeuralEstimator):
     def _check_settings(self) -> None:
         super()._check_settings()
         check_noise(self.noise, self.noise_type)
+        if self.sample_rate is None:
+            raise ValueError("sample_rate=None: a waveform model needs its clips' rate.")
         if self.bitrate is not None and self.bottleneck != "quantized":
             raise ValueError('bitrate is a codec\'s setting: set bottleneck="quantized" too.')
         if "strides" not in config_fields(self.architecture):

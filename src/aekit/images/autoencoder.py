@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,7 @@ from ..codec.model import CodecTables, model_digest
 from ..codec.stream import read, write
 from ..networks import build_network, config_fields
 from ..objective.penalties import Rate
-from ..params import CODE, LATENT_DIM, TRAINING, WARM_START, Param, parameters
+from ..params import CODE, LATENT_DIM, RATE_WEIGHT, TRAINING, WARM_START, Param, parameters
 from ..saving.model_file import register_estimator
 from .input import CHANNELS, RESIZE, ImageSpec, Source, batch, sources, stack
 
@@ -78,13 +78,6 @@ LATENT_SHAPE = Param(
     "one of the grids that halving image_size reaches; latent_dim must then be "
     "channels * h * w. None: a dense code of latent_dim values.",
     {"type": int, "nargs": 3, "metavar": ("C", "H", "W")}, tuple[int, int, int] | None)  # fmt: skip
-RATE_WEIGHT = Param(
-    "rate_weight", 0.01, [Interval(Real, 0, None, closed="left")], "float >= 0",
-    'With bottleneck="quantized": the weight of the rate, in bits per pixel, against the '
-    "distortion (mean squared error of pixels in [0, 1]); larger gives smaller files and "
-    "blurrier images.", {"type": float, "help": "a codec's weight of the rate (larger: "
-                         "fewer bits)"}, float)  # fmt: skip
-
 HYPERPRIOR = Param(
     "hyperprior", 0, [Interval(Integral, 0, None, closed="left")], "int >= 0",
     'With bottleneck="quantized" and a latent_shape: channels of a side code on the '
