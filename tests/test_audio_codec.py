@@ -64,6 +64,8 @@ def test_a_plain_waveform_model_decodes_each_clip_at_its_length(clips):
     assert [len(r) for r in rebuilt] == [len(w) for w in clips[:3]]
     with pytest.raises(ValueError, match="compress needs a codec"):
         model.compress(clips[:1])
+    model.set_params(representation="logmel", width=None, segment=None, latent_dim=2).fit(clips[:4])
+    assert model.transform(clips[:2]).shape == (2, 2)  # the settings decide a refit
 
 
 def test_a_clips_code_does_not_depend_on_the_clips_beside_it(codec, clips):

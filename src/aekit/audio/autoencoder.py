@@ -163,11 +163,12 @@ class AudioAutoencoder(
         1-D arrays (at ``sample_rate``) or ``(array, rate)`` pairs."""
         self._validate_params()
         # A bad setting is reported before any audio is read.
-        inner = self._inner(WaveformModel if self._waveform() else _default_model)
+        waveform = self._hears_waveforms()  # the settings decide, not an earlier fit
+        inner = self._inner(WaveformModel if waveform else _default_model)
         if self.warm_start and hasattr(self, "autoencoder_"):
             # the inner model starts from the previous fit's network (it checks the fit)
             inner.set_params(warm_start=True).network_ = self.autoencoder_.network_
-        if self._waveform():
+        if waveform:
             self.input_, waves = ClipInput.fit_clips(X, self)
             self.autoencoder_ = inner.set_params(sample_rate=self.input_.sample_rate).fit(waves)
         else:
@@ -182,6 +183,10 @@ class AudioAutoencoder(
         whether its inner model is a waveform model."""
         if hasattr(self, "autoencoder_"):
             return isinstance(self.autoencoder_, WaveformModel)
+        return self._hears_waveforms()
+
+    def _hears_waveforms(self) -> bool:
+        """Whether these settings make a waveform model."""
         if self.representation == "auto":
             return self.bottleneck == "quantized" or isinstance(self.autoencoder, WaveformModel)
         return self.representation == "waveform"
