@@ -67,16 +67,20 @@ def _waveform_parts(model: Any, clips: list[Any], labels: Any) -> Parts:
     from .quality import joined, speech_quality
 
     rate = int(model.sample_rate_)
-    heard = [np.asarray(w) for w in model.waveforms(clips)]
+    heard, peaks = model.input_.clips(clips, model.verbose)  # read and resampled once
     codec = model.autoencoder_.bottleneck == "quantized"
-    rebuilt = model.decompress(model.compress(clips)) if codec else model.reconstruct(heard)
-    if codec:  # at the clips' own level: compare with the clips as read, not normalised
-        heard = [w * p for w, p in zip(heard, model.input_.clips(clips)[1], strict=True)]
+    codes = model.autoencoder_.transform(heard)
+    if codec:  # the stream gives each clip back at its own level: compare at that level
+        stream = model.compress(clips)
+        rebuilt = model.decompress(stream)
+        heard = [w * p for w, p in zip(heard, peaks, strict=True)]
+    else:
+        rebuilt = model.autoencoder_.inverse_transform(codes)
     rebuilt = [r[: len(h)] for r, h in zip(rebuilt, heard, strict=True)]
     reference, degraded = joined(heard, rate), joined(rebuilt, rate)
     quality = speech_quality(reference, degraded, rate, missing_ok=True)
     parts = Parts(baseline="MP3 (LAME) at the nearest rate, on the same clips joined")
-    codes = np.stack([c.mean(axis=0) for c in model.transform(clips)])  # a clip's mean code
+    codes = np.stack([c.mean(axis=0) for c in codes])  # a clip's mean code over its frames
     parts.metrics += [(name, value, None) for name, value in quality.items()]
     parts.metrics.append((PROBE + " (mean code over frames)", probe(codes, labels), None))
     parts.figures += [curves(model), latent(codes, labels)]
@@ -85,8 +89,8 @@ def _waveform_parts(model: Any, clips: list[Any], labels: Any) -> Parts:
         from .rate_distortion import curve, measure
 
         seconds = len(reference) / rate
-        n_bytes = len(model.compress(clips))
-        point = measure(model.autoencoder_.bitrate or 0.0, n_bytes, reference, degraded, rate)
+        point = measure(model.autoencoder_.bitrate or 0.0, len(stream), reference, degraded,
+                        rate)  # fmt: skip
         anchors = {"MP3": curve(reference, rate, "mp3", (8, 16, 24)),
                    "Opus": curve(reference, rate, "opus", (6, 8, 12))}  # fmt: skip
         mp3 = min(anchors["MP3"], key=lambda p: abs(p.kbps - point.kbps))
