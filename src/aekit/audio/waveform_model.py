@@ -20,8 +20,9 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ..arrays.family import CORRUPTION, NETWORK
+from ..codec.bitstream import FIXED_BYTES
 from ..codec.model import CodecTables, model_digest
-from ..codec.stream import read_frames, write_frames
+from ..codec.stream import read_frames, small_bits, write_frames
 from ..estimator import NeuralEstimator
 from ..networks import build_network, config_fields
 from ..objective import Objective
@@ -147,16 +148,12 @@ class WaveformModel(CodecTables, NeuralEstimator):
     def _overhead_kbps(self) -> float:
         """What a stream of the fit clips spends besides their codes, in kbps: its header,
         CRCs and last coder word, and each clip's frames, last frame's samples and level
-        (Elias gamma codes; the level taken as -3 dB): the target the codes' rate is
-        trained to is the bitrate less this."""
-
-        def gamma(v: float) -> float:  # bits of a small integer, zigzagged (stream.py)
-            return math.log2(41) + max(int(2 * v).bit_length() - 1, 0)
-
-        bits = 8 * (31 + 8 + 4) + gamma(len(self._fit_lengths))
+        (Elias gamma codes; the level taken as -3 dB, -12 quarter dB): the target the
+        codes' rate is trained to is the bitrate less this."""
+        bits = 8 * FIXED_BYTES + small_bits(len(self._fit_lengths))
         for n in self._fit_lengths:
             frames = math.ceil(n / self.hop_)
-            bits += gamma(frames) + gamma(n - (frames - 1) * self.hop_) + gamma(12)
+            bits += small_bits(frames) + small_bits(n - (frames - 1) * self.hop_) + small_bits(-12)
         return bits / (sum(self._fit_lengths) / self.sample_rate) / 1000
 
     # ------------------------------------------------------------------ inference

@@ -26,6 +26,9 @@ MAGIC = b"AEKZ"
 VERSION = 3
 _HEADER = struct.Struct("<4sB8sIHIII")  # magic, version, model, count, C, S, words, escapes
 _CRC = struct.Struct("<I")
+# What every stream spends besides its values: the header, the two CRC-32s and (at least)
+# the range coder's last word.
+FIXED_BYTES = _HEADER.size + 2 * _CRC.size + 4
 # A stream holds at most this many values (73,000 images of a Fashion-MNIST codec): a
 # header is read before the values are, and a forged count must not claim gigabytes.
 MAX_VALUES = 2**26

@@ -124,6 +124,12 @@ _LENGTHS = (0, np.append(np.full(41, 1 / 41), 1e-9))
 _BIT = (0, np.array([0.5, 0.5, 1e-9]))
 
 
+def small_bits(value: int) -> float:
+    """The bits :func:`_put_small` spends on one ``value``."""
+    zigzag = -2 * value - 1 if value < 0 else 2 * value
+    return math.log2(len(_LENGTHS[1]) - 1) + max(int(zigzag).bit_length() - 1, 0)
+
+
 def _put_small(packer: Packer, values: np.ndarray) -> None:
     v = np.asarray(values, np.int64)
     v = np.where(v < 0, -2 * v - 1, 2 * v)  # zigzag
